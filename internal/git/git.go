@@ -1,0 +1,148 @@
+// Package git runs the git binary. citools asks git itself wherever git has
+// an opinion (which repository, which refs, which history, which hooks path),
+// so that what the tools say agrees with what `git` says.
+package git
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Repo is a repository as git sees it from a directory.
+type Repo struct {
+	// Top is the top of the working tree; empty for a bare repository.
+	Top string
+	// GitDir is this worktree's git directory; CommonDir is the one that
+	// holds objects and refs (they differ in linked worktrees).
+	GitDir    string
+	CommonDir string
+	Bare      bool
+	Shallow   bool
+}
+
+// Open finds the repository that holds dir, as `git -C dir` would.
+func Open(ctx context.Context, dir string) (*Repo, error) {
+	if dir == "" {
+		dir = "."
+	}
+	// One process for all of it; --show-toplevel goes last because it fails
+	// outside a working tree after printing the rest.
+	cmd := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse",
+		"--is-bare-repository", "--absolute-git-dir", "--git-common-dir",
+		"--is-shallow-repository", "--show-toplevel")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) < 4 {
+		if err == nil {
+			err = errors.New("unexpected output from git rev-parse")
+		}
+		return nil, fmt.Errorf("%s: %w", dir, commandError(err, &stderr))
+	}
+	repo := &Repo{
+		Bare:    lines[0] == "true",
+		GitDir:  lines[1],
+		Shallow: lines[3] == "true",
+	}
+	repo.CommonDir = lines[2]
+	if !filepath.IsAbs(repo.CommonDir) {
+		// git prints it relative to the directory it ran in.
+		abs, absErr := filepath.Abs(filepath.Join(dir, repo.CommonDir))
+		if absErr != nil {
+			return nil, absErr
+		}
+		repo.CommonDir = abs
+	}
+	if len(lines) >= 5 {
+		repo.Top = lines[4]
+	} else if !repo.Bare && err != nil {
+		// Inside .git of a non-bare repository: fine for reading history.
+		err = nil
+	}
+	if err != nil && !repo.Bare {
+		return nil, fmt.Errorf("%s: %w", dir, commandError(err, &stderr))
+	}
+	return repo, nil
+}
+
+// Dir is where commands run: the working tree's top, or the git directory of
+// a bare repository.
+func (r *Repo) Dir() string {
+	if r.Top != "" {
+		return r.Top
+	}
+	return r.GitDir
+}
+
+// Command prepares `git args...` in the repository.
+func (r *Repo) Command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = r.Dir()
+	return cmd
+}
+
+// Output runs `git args...` and returns its standard output. A failure's
+// error carries git's own first line of complaint.
+func (r *Repo) Output(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := r.Command(ctx, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, fmt.Errorf("git %s: %w", args[0], commandError(err, &stderr))
+	}
+	return out, nil
+}
+
+// Line runs `git args...` and returns its output without the final newline.
+func (r *Repo) Line(ctx context.Context, args ...string) (string, error) {
+	out, err := r.Output(ctx, args...)
+	return strings.TrimRight(string(out), "\n"), err
+}
+
+// Path resolves `git rev-parse --git-path name`: where git really keeps name
+// (hooks honour core.hooksPath, worktrees share the common directory).
+func (r *Repo) Path(ctx context.Context, name string) (string, error) {
+	p, err := r.Line(ctx, "rev-parse", "--git-path", name)
+	if err != nil {
+		return "", err
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(r.Dir(), p)
+	}
+	return p, nil
+}
+
+// Exists reports whether name exists under the common git directory.
+func (r *Repo) Exists(name string) bool {
+	_, err := os.Stat(filepath.Join(r.CommonDir, name))
+	return err == nil
+}
+
+// commandError turns an exec failure into git's own message where there is
+// one ("fatal: bad revision 'x'" becomes "bad revision 'x'").
+func commandError(err error, stderr *bytes.Buffer) error {
+	var exitErr *exec.ExitError
+	if errors.Is(err, exec.ErrNotFound) {
+		return errors.New("git is not installed or not on PATH")
+	}
+	if !errors.As(err, &exitErr) {
+		return err
+	}
+	msg := strings.TrimSpace(stderr.String())
+	if msg == "" {
+		return err
+	}
+	line, _, _ := strings.Cut(msg, "\n")
+	for _, prefix := range []string{"fatal: ", "error: "} {
+		line = strings.TrimPrefix(line, prefix)
+	}
+	return errors.New(line)
+}
