@@ -111,8 +111,10 @@ func parseDependency(path string, section *ini.Section) (Dependency, error) {
 }
 
 // load parses INI data the way every citools file is read: values may be
-// quoted (password="" is the empty string), indented lines are ordinary keys,
-// '#' and ';' start comments only at the start of a line.
+// quoted (password="" is the empty string), an indented line with a key is
+// an ordinary key (the seed's "    tempdir=..."), an indented line without
+// one continues the value above (a long files list), and '#' and ';' start
+// comments only at the start of a line.
 func load(path string, data []byte) (*ini.File, error) {
 	file, err := ini.LoadSources(ini.LoadOptions{
 		AllowPythonMultilineValues: false,
@@ -120,7 +122,7 @@ func load(path string, data []byte) (*ini.File, error) {
 		SpaceBeforeInlineComment:   true,
 		UnescapeValueDoubleQuotes:  true,
 		KeyValueDelimiters:         "=:",
-	}, data)
+	}, joinContinuations(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -130,6 +132,24 @@ func load(path string, data []byte) (*ini.File, error) {
 // Load parses INI data with citools' rules; path names the file in errors.
 func Load(path string, data []byte) (*ini.File, error) {
 	return load(path, data)
+}
+
+// joinContinuations folds indented lines that hold no key into the line
+// above them.
+func joinContinuations(data []byte) []byte {
+	lines := strings.Split(string(data), "\n")
+	out := lines[:0:0]
+	for _, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		indented := len(line) > 0 && (line[0] == ' ' || line[0] == '\t')
+		if indented && trimmed != "" && len(out) > 0 && !strings.ContainsAny(trimmed, "=:") &&
+			!strings.HasPrefix(trimmed, "#") && !strings.HasPrefix(trimmed, ";") && !strings.HasPrefix(trimmed, "[") {
+			out[len(out)-1] = strings.TrimRight(out[len(out)-1], "\r") + " " + trimmed
+			continue
+		}
+		out = append(out, line)
+	}
+	return []byte(strings.Join(out, "\n"))
 }
 
 func knownKeys(path string, section *ini.Section, known ...string) error {

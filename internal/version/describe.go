@@ -1,0 +1,405 @@
+package version
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/citools/citools/internal/git"
+)
+
+// Result is the version of one revision and how it was found.
+type Result struct {
+	Version  Version
+	Tag      string // the version-setting tag; empty when there is none
+	Distance int    // commits since Tag (all commits when there is no tag)
+	Commit   string // full hash of the revision
+	Branch   string // the branch checked out or named; empty when detached
+}
+
+// BranchSuffix is the branch as a slug: lowercase, runs of anything but
+// letters and digits become '-', trimmed ("story/123" -> "story-123").
+func (r *Result) BranchSuffix() string {
+	return Slug(r.Branch)
+}
+
+// Slug lowercases s and turns runs of other characters into single dashes.
+func Slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+// ErrEmpty is the error for a repository without commits.
+var ErrEmpty = errors.New("the repository has no commits yet")
+
+// Describe finds the version of rev ("" is HEAD) in repo: the highest
+// version-setting tag reachable from it, plus the number of commits since.
+//
+// The walk is git's own (`rev-list --left-right --count TAG...REV`, one
+// process that both proves the tag is reachable and counts the commits
+// since it), so the commit-graph, replace refs and grafts are honoured as
+// git honours them and the cost is that of one `git describe`.
+func Describe(ctx context.Context, repo *git.Repo, rev string, sel *Selector) (*Result, error) {
+	if rev == "" {
+		rev = "HEAD"
+	}
+	commit, branch, err := resolve(ctx, repo, rev)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := listTags(ctx, repo, sel)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Commit: commit, Branch: branch}
+
+	w := &walk{ctx: ctx, repo: repo, rev: commit}
+	winner, err := w.highestReachable(tags)
+	if err != nil {
+		return nil, err
+	}
+	if winner != nil {
+		res.Tag = winner.name
+		res.Distance = winner.distance
+		res.Version = winner.version.With(winner.distance)
+	} else {
+		n, err := w.countAll()
+		if err != nil {
+			return nil, err
+		}
+		res.Distance = n
+		res.Version = Version{0, 0, n}
+	}
+	if repo.Shallow {
+		if err := checkShallow(ctx, repo, commit, winner, tags, w); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// resolve turns rev into a full commit hash and the branch it stands for.
+func resolve(ctx context.Context, repo *git.Repo, rev string) (commit, branch string, err error) {
+	out, err := repo.Output(ctx, "rev-parse", "--verify", "--end-of-options", rev+"^{commit}")
+	if err != nil {
+		if rev == "HEAD" {
+			if _, headErr := repo.Output(ctx, "rev-parse", "--verify", "-q", "HEAD"); headErr != nil {
+				return "", "", ErrEmpty
+			}
+		}
+		return "", "", fmt.Errorf("revision %q: not a commit in this repository", rev)
+	}
+	commit = strings.TrimSpace(string(out))
+	ref, err := repo.Line(ctx, "rev-parse", "--symbolic-full-name", rev)
+	if err == nil {
+		branch, _ = strings.CutPrefix(ref, "refs/heads/")
+		if branch == ref {
+			branch = ""
+		}
+	}
+	return commit, branch, nil
+}
+
+// candidate is a version-setting tag.
+type candidate struct {
+	name     string
+	commit   string // the commit it points at, peeled
+	version  Version
+	distance int
+}
+
+// listTags lists the tags sel accepts, highest version first; among equal
+// versions the shorter, then alphabetically first, name first.
+func listTags(ctx context.Context, repo *git.Repo, sel *Selector) ([]*candidate, error) {
+	out, err := repo.Output(ctx, "for-each-ref",
+		"--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", "refs/tags")
+	if err != nil {
+		return nil, err
+	}
+	var tags []*candidate
+	var nested []*candidate // tags of tags: peeled below
+	for _, line := range strings.Split(string(out), "\n") {
+		fields := strings.Split(line, "\x00")
+		if len(fields) != 5 {
+			continue
+		}
+		name := strings.TrimPrefix(fields[0], "refs/tags/")
+		v, ok := sel.Version(name)
+		if !ok {
+			continue
+		}
+		c := &candidate{name: name, version: v}
+		switch {
+		case fields[1] == "commit":
+			c.commit = fields[2]
+		case fields[3] == "commit":
+			c.commit = fields[4]
+		case fields[3] == "tag":
+			nested = append(nested, c)
+			continue
+		default:
+			continue // a tag of a tree or blob sets nothing
+		}
+		tags = append(tags, c)
+	}
+	for _, c := range nested {
+		commit, err := repo.Line(ctx, "rev-parse", "--verify", "-q", "refs/tags/"+c.name+"^{commit}")
+		if err == nil {
+			c.commit = commit
+			tags = append(tags, c)
+		}
+	}
+	sort.SliceStable(tags, func(i, j int) bool {
+		if c := tags[i].version.Compare(tags[j].version); c != 0 {
+			return c > 0
+		}
+		if len(tags[i].name) != len(tags[j].name) {
+			return len(tags[i].name) < len(tags[j].name)
+		}
+		return tags[i].name < tags[j].name
+	})
+	return tags, nil
+}
+
+// walk asks git about the history of one revision.
+type walk struct {
+	ctx  context.Context
+	repo *git.Repo
+	rev  string
+	// unreachable remembers candidates proved not to be ancestors.
+	unreachable map[string]bool
+	// missing remembers tag commits whose objects are not in the repository.
+	missing map[string]bool
+}
+
+// directTries is how many candidates are tried one walk each before one
+// `for-each-ref --merged` walk settles all the rest.
+const directTries = 3
+
+// highestReachable returns the highest candidate that is an ancestor of the
+// revision, with its distance, or nil.
+func (w *walk) highestReachable(tags []*candidate) (*candidate, error) {
+	w.unreachable = map[string]bool{}
+	w.missing = map[string]bool{}
+	tries, settled := 0, false
+	for i := 0; i < len(tags); {
+		// Candidates of equal version: the nearest of them wins.
+		j := i + 1
+		for j < len(tags) && tags[j].version.Compare(tags[i].version) == 0 {
+			j++
+		}
+		if tries >= directTries && !settled {
+			if err := w.settleRest(tags[i:]); err != nil {
+				return nil, err
+			}
+			settled = true
+		}
+		var best *candidate
+		for _, c := range tags[i:j] {
+			if w.unreachable[c.commit] || w.missing[c.commit] {
+				continue
+			}
+			tries++
+			distance, ok, err := w.distance(c.commit)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			c.distance = distance
+			if best == nil || c.distance < best.distance {
+				best = c
+			}
+		}
+		if best != nil {
+			return best, nil
+		}
+		i = j
+	}
+	return nil, nil
+}
+
+// distance counts the commits of rev that commit lacks, and says whether
+// commit is an ancestor of rev at all (no commits of its own).
+func (w *walk) distance(commit string) (int, bool, error) {
+	if commit == w.rev {
+		return 0, true, nil
+	}
+	cmd := w.repo.Command(w.ctx, "rev-list", "--left-right", "--count", commit+"..."+w.rev, "--")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if w.ctx.Err() != nil {
+			return 0, false, w.ctx.Err()
+		}
+		if w.repo.Shallow || strings.Contains(stderr.String(), "bad object") || strings.Contains(stderr.String(), "unknown revision") {
+			// The tag's commit is not here (a shallow or partial clone).
+			w.missing[commit] = true
+			return 0, false, nil
+		}
+		return 0, false, fmt.Errorf("git rev-list %s...%s: %s", commit[:12], w.rev[:12], strings.TrimSpace(stderr.String()))
+	}
+	left, right, ok := strings.Cut(strings.TrimSpace(string(out)), "\t")
+	l, err1 := strconv.Atoi(left)
+	r, err2 := strconv.Atoi(right)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, false, fmt.Errorf("git rev-list --left-right --count: unexpected output %q", out)
+	}
+	if l > 0 {
+		w.unreachable[commit] = true
+		return 0, false, nil
+	}
+	return r, true, nil
+}
+
+// settleRest finds, in one walk, which of the remaining candidates are
+// ancestors of the revision, so that a history with many higher tags on other
+// branches costs two walks, not one per tag.
+func (w *walk) settleRest(rest []*candidate) error {
+	seen := map[string]bool{}
+	var args []string
+	for _, c := range rest {
+		if !seen[c.commit] && !w.unreachable[c.commit] && !w.missing[c.commit] {
+			seen[c.commit] = true
+			args = append(args, "refs/tags/"+c.name)
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	cmd := w.repo.Command(w.ctx, append([]string{"for-each-ref", "--merged=" + w.rev, "--format=%(objectname) %(*objectname)"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if w.ctx.Err() != nil {
+			return w.ctx.Err()
+		}
+		return nil // leave it to the direct walks (e.g. a missing object)
+	}
+	merged := map[string]bool{}
+	for _, hash := range strings.Fields(string(out)) {
+		merged[hash] = true
+	}
+	for commit := range seen {
+		if !merged[commit] {
+			w.unreachable[commit] = true
+		}
+	}
+	return nil
+}
+
+// countAll counts every commit reachable from the revision.
+func (w *walk) countAll() (int, error) {
+	line, err := w.repo.Line(w.ctx, "rev-list", "--count", w.rev, "--")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(line)
+}
+
+// checkShallow refuses an answer that the missing history of a shallow clone
+// could change: a cut-off commit among those counted, or, when the
+// revision's history is cut off anywhere, a higher tag that could sit in the
+// part that is missing.
+func checkShallow(ctx context.Context, repo *git.Repo, commit string, winner *candidate, tags []*candidate, w *walk) error {
+	boundary, err := readShallow(repo)
+	if err != nil || len(boundary) == 0 {
+		return err
+	}
+	reachable, err := revList(ctx, repo, commit)
+	if err != nil {
+		return err
+	}
+	var cut []string
+	for hash := range boundary {
+		if reachable[hash] {
+			cut = append(cut, hash)
+		}
+	}
+	if len(cut) == 0 {
+		return nil // the history of this revision is complete
+	}
+	hint := "run `git fetch --unshallow` and try again"
+	if winner == nil {
+		return fmt.Errorf("shallow clone: no version tag in the history that is here, and the rest of the history is missing; %s", hint)
+	}
+	counted, err := revList(ctx, repo, commit, "^"+winner.commit)
+	if err != nil {
+		return err
+	}
+	for _, hash := range cut {
+		if counted[hash] {
+			return fmt.Errorf("shallow clone: the commits since %s reach the shallow boundary, so their number is unknown; %s", winner.name, hint)
+		}
+	}
+	for _, c := range tags {
+		if c.version.Compare(winner.version) <= 0 {
+			break
+		}
+		if w.unreachable[c.commit] || w.missing[c.commit] {
+			return fmt.Errorf("shallow clone: tag %s (higher than %s) may be in the history that is missing; %s", c.name, winner.name, hint)
+		}
+	}
+	return nil
+}
+
+// readShallow reads the commits at which a shallow clone's history is cut.
+func readShallow(repo *git.Repo) (map[string]bool, error) {
+	data, err := os.ReadFile(filepath.Join(repo.CommonDir, "shallow"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	for _, line := range strings.Fields(string(data)) {
+		set[line] = true
+	}
+	return set, nil
+}
+
+// revList returns the set of commits `git rev-list args...` lists.
+func revList(ctx context.Context, repo *git.Repo, args ...string) (map[string]bool, error) {
+	cmd := repo.Command(ctx, append(append([]string{"rev-list"}, args...), "--")...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	scanner := bufio.NewScanner(stdout)
+	for scanner.Scan() {
+		set[scanner.Text()] = true
+	}
+	if err := cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("git rev-list: %s", strings.TrimSpace(stderr.String()))
+	}
+	return set, nil
+}
