@@ -64,7 +64,7 @@ func TestSelector(t *testing.T) {
 
 func TestSelectorErrors(t *testing.T) {
 	for _, rules := range []Rules{
-		{TagRegexp: `^v(\d+\.\d+)$`},   // no version group
+		{TagRegexp: `^v(\d+\.\d+)$`},  // no version group
 		{TagRegexp: `^v(?P<version>`}, // does not compile
 		{Match: "v[0-9"},              // unterminated class
 	} {
