@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/citools/citools/internal/commitgraph"
 	"github.com/citools/citools/internal/git"
 )
 
@@ -66,40 +68,83 @@ func Describe(ctx context.Context, repo *git.Repo, rev string, sel *Selector) (*
 	if err != nil {
 		return nil, err
 	}
-	tags, err := listTags(ctx, repo, sel)
+	tags, hasReplaceRefs, err := listTags(ctx, repo, sel)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Commit: commit, Branch: branch}
 
-	w := &walk{ctx: ctx, repo: repo, rev: commit}
-	winner, err := w.highestReachable(tags)
-	if err != nil {
-		return nil, err
+	gitWalk := &walk{ctx: ctx, repo: repo, rev: commit}
+	var winner *candidate
+	var distance int
+	found := false
+	if graphUsable(repo, hasReplaceRefs) {
+		// The commit-graph answers in milliseconds; anything amiss with it
+		// and git's own walk answers instead.
+		gw, err := newGraphWalk(ctx, repo, commit)
+		if err == nil {
+			winner, distance, err = settle(gw, tags)
+			gw.close()
+			found = err == nil
+		}
+		if err != nil && !errors.Is(err, commitgraph.ErrNotFound) && !errors.Is(err, errStaleGraph) {
+			// A damaged commit-graph: git would trip over it too.
+			gitWalk.noGraph = true
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 	}
-	if winner != nil {
-		res.Tag = winner.name
-		res.Distance = winner.distance
-		res.Version = winner.version.With(winner.distance)
-	} else {
-		n, err := w.countAll()
-		if err != nil {
+	if !found {
+		if winner, distance, err = settle(gitWalk, tags); err != nil {
 			return nil, err
 		}
-		res.Distance = n
-		res.Version = Version{0, 0, n}
+	}
+	res.Distance = distance
+	if winner != nil {
+		res.Tag = winner.name
+		res.Version = winner.version.With(distance)
+	} else {
+		res.Version = Version{0, 0, distance}
 	}
 	if repo.Shallow {
-		if err := checkShallow(ctx, repo, commit, winner, tags, w); err != nil {
+		if err := checkShallow(ctx, repo, commit, winner, tags, gitWalk); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
 }
 
-// resolve turns rev into a full commit hash and the branch it stands for.
+// walker is a way to answer the two questions a version needs.
+type walker interface {
+	// highestReachable is the highest candidate that is an ancestor of the
+	// revision, with its distance set, or nil.
+	highestReachable(tags []*candidate) (*candidate, error)
+	// countAll counts every commit reachable from the revision.
+	countAll() (int, error)
+}
+
+// settle finds the winning tag (nil for none) and the distance: commits
+// since the tag, or all commits without one.
+func settle(w walker, tags []*candidate) (*candidate, int, error) {
+	winner, err := w.highestReachable(tags)
+	if err != nil {
+		return nil, 0, err
+	}
+	if winner != nil {
+		return winner, winner.distance, nil
+	}
+	n, err := w.countAll()
+	return nil, n, err
+}
+
+// resolve turns rev into a full commit hash and the branch it stands for,
+// in one git process.
 func resolve(ctx context.Context, repo *git.Repo, rev string) (commit, branch string, err error) {
-	out, err := repo.Output(ctx, "rev-parse", "--verify", "--end-of-options", rev+"^{commit}")
+	if strings.HasPrefix(rev, "-") {
+		return "", "", fmt.Errorf("revision %q: must not start with '-'", rev)
+	}
+	out, err := repo.Output(ctx, "rev-parse", rev+"^{commit}", "--symbolic-full-name", rev, "--")
 	if err != nil {
 		if rev == "HEAD" {
 			if _, headErr := repo.Output(ctx, "rev-parse", "--verify", "-q", "HEAD"); headErr != nil {
@@ -108,11 +153,12 @@ func resolve(ctx context.Context, repo *git.Repo, rev string) (commit, branch st
 		}
 		return "", "", fmt.Errorf("revision %q: not a commit in this repository", rev)
 	}
-	commit = strings.TrimSpace(string(out))
-	ref, err := repo.Line(ctx, "rev-parse", "--symbolic-full-name", rev)
-	if err == nil {
-		branch, _ = strings.CutPrefix(ref, "refs/heads/")
-		if branch == ref {
+	// The hash, then the full ref name when rev names one, then "--".
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	commit = lines[0]
+	if len(lines) == 3 {
+		branch, _ = strings.CutPrefix(lines[1], "refs/heads/")
+		if branch == lines[1] {
 			branch = ""
 		}
 	}
@@ -128,18 +174,24 @@ type candidate struct {
 }
 
 // listTags lists the tags sel accepts, highest version first; among equal
-// versions the shorter, then alphabetically first, name first.
-func listTags(ctx context.Context, repo *git.Repo, sel *Selector) ([]*candidate, error) {
+// versions the shorter, then alphabetically first, name first. It also says
+// whether the repository has replace refs, which change history as git sees it.
+func listTags(ctx context.Context, repo *git.Repo, sel *Selector) ([]*candidate, bool, error) {
 	out, err := repo.Output(ctx, "for-each-ref",
-		"--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", "refs/tags")
+		"--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", "refs/tags", "refs/replace")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var tags []*candidate
 	var nested []*candidate // tags of tags: peeled below
+	hasReplaceRefs := false
 	for _, line := range strings.Split(string(out), "\n") {
 		fields := strings.Split(line, "\x00")
 		if len(fields) != 5 {
+			continue
+		}
+		if strings.HasPrefix(fields[0], "refs/replace/") {
+			hasReplaceRefs = true
 			continue
 		}
 		name := strings.TrimPrefix(fields[0], "refs/tags/")
@@ -177,7 +229,7 @@ func listTags(ctx context.Context, repo *git.Repo, sel *Selector) ([]*candidate,
 		}
 		return tags[i].name < tags[j].name
 	})
-	return tags, nil
+	return tags, hasReplaceRefs, nil
 }
 
 // walk asks git about the history of one revision.
@@ -189,6 +241,16 @@ type walk struct {
 	unreachable map[string]bool
 	// missing remembers tag commits whose objects are not in the repository.
 	missing map[string]bool
+	// noGraph tells git not to read a commit-graph found to be damaged.
+	noGraph bool
+}
+
+// git runs git for the walk.
+func (w *walk) git(args ...string) *exec.Cmd {
+	if w.noGraph {
+		args = append([]string{"-c", "core.commitGraph=false"}, args...)
+	}
+	return w.repo.Command(w.ctx, args...)
 }
 
 // directTries is how many candidates are tried one walk each before one
@@ -245,7 +307,7 @@ func (w *walk) distance(commit string) (int, bool, error) {
 	if commit == w.rev {
 		return 0, true, nil
 	}
-	cmd := w.repo.Command(w.ctx, "rev-list", "--left-right", "--count", commit+"..."+w.rev, "--")
+	cmd := w.git("rev-list", "--left-right", "--count", commit+"..."+w.rev, "--")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -288,7 +350,7 @@ func (w *walk) settleRest(rest []*candidate) error {
 	if len(args) == 0 {
 		return nil
 	}
-	cmd := w.repo.Command(w.ctx, append([]string{"for-each-ref", "--merged=" + w.rev, "--format=%(objectname) %(*objectname)"}, args...)...)
+	cmd := w.git(append([]string{"for-each-ref", "--merged=" + w.rev, "--format=%(objectname) %(*objectname)"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -312,11 +374,11 @@ func (w *walk) settleRest(rest []*candidate) error {
 
 // countAll counts every commit reachable from the revision.
 func (w *walk) countAll() (int, error) {
-	line, err := w.repo.Line(w.ctx, "rev-list", "--count", w.rev, "--")
+	out, err := w.git("rev-list", "--count", w.rev, "--").Output()
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("git rev-list --count: %w", err)
 	}
-	return strconv.Atoi(line)
+	return strconv.Atoi(strings.TrimSpace(string(out)))
 }
 
 // checkShallow refuses an answer that the missing history of a shallow clone
