@@ -24,6 +24,11 @@ type Repo struct {
 	CommonDir string
 	Bare      bool
 	Shallow   bool
+	// Head is the commit HEAD points at (empty in a repository without
+	// commits); HeadRef is what HEAD names: "refs/heads/main", or "HEAD"
+	// when detached.
+	Head    string
+	HeadRef string
 }
 
 // Open finds the repository that holds dir, as `git -C dir` would.
@@ -31,11 +36,12 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if dir == "" {
 		dir = "."
 	}
-	// One process for all of it; --show-toplevel goes last because it fails
-	// outside a working tree after printing the rest.
+	// One process for all of it, because a process costs milliseconds. git
+	// prints answers in order and stops at the first it cannot give: HEAD
+	// in a repository without commits, the top outside a working tree.
 	cmd := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse",
-		"--is-bare-repository", "--absolute-git-dir", "--git-common-dir",
-		"--is-shallow-repository", "--show-toplevel")
+		"--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--is-shallow-repository",
+		"HEAD^{commit}", "--symbolic-full-name", "HEAD", "--show-toplevel", "--")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -47,11 +53,11 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		return nil, fmt.Errorf("%s: %w", dir, commandError(err, &stderr))
 	}
 	repo := &Repo{
-		Bare:    lines[0] == "true",
-		GitDir:  lines[1],
-		Shallow: lines[3] == "true",
+		Bare:      lines[0] == "true",
+		GitDir:    lines[1],
+		CommonDir: lines[2],
+		Shallow:   lines[3] == "true",
 	}
-	repo.CommonDir = lines[2]
 	if !filepath.IsAbs(repo.CommonDir) {
 		// git prints it relative to the directory it ran in.
 		abs, absErr := filepath.Abs(filepath.Join(dir, repo.CommonDir))
@@ -60,16 +66,46 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		}
 		repo.CommonDir = abs
 	}
-	if len(lines) >= 5 {
-		repo.Top = lines[4]
-	} else if !repo.Bare && err != nil {
-		// Inside .git of a non-bare repository: fine for reading history.
-		err = nil
+	rest := lines[4:]
+	if len(rest) > 0 && isHash(rest[0]) {
+		repo.Head, rest = rest[0], rest[1:]
+		if len(rest) > 0 && (rest[0] == "HEAD" || strings.HasPrefix(rest[0], "refs/")) {
+			repo.HeadRef, rest = rest[0], rest[1:]
+		}
 	}
-	if err != nil && !repo.Bare {
+	if len(rest) > 0 && rest[0] != "--" {
+		repo.Top = rest[0]
+	}
+	switch {
+	case err == nil || repo.Bare:
+	case repo.Head == "":
+		// No commits yet: ask for the top on its own.
+		top, topErr := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--show-toplevel").Output()
+		if topErr == nil {
+			repo.Top = strings.TrimRight(string(top), "\n")
+		}
+		ref, refErr := exec.CommandContext(ctx, "git", "-C", dir, "symbolic-ref", "-q", "HEAD").Output()
+		if refErr == nil {
+			repo.HeadRef = strings.TrimRight(string(ref), "\n")
+		}
+	case repo.Top == "":
+		// Inside the .git directory of a working tree: fine for history.
+	default:
 		return nil, fmt.Errorf("%s: %w", dir, commandError(err, &stderr))
 	}
 	return repo, nil
+}
+
+func isHash(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Dir is where commands run: the working tree's top, or the git directory of

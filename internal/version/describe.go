@@ -141,16 +141,22 @@ func settle(w walker, tags []*candidate) (*candidate, int, error) {
 // resolve turns rev into a full commit hash and the branch it stands for,
 // in one git process.
 func resolve(ctx context.Context, repo *git.Repo, rev string) (commit, branch string, err error) {
+	if rev == "HEAD" {
+		// git.Open has asked already.
+		if repo.Head == "" {
+			return "", "", ErrEmpty
+		}
+		branch, _ = strings.CutPrefix(repo.HeadRef, "refs/heads/")
+		if branch == repo.HeadRef {
+			branch = ""
+		}
+		return repo.Head, branch, nil
+	}
 	if strings.HasPrefix(rev, "-") {
 		return "", "", fmt.Errorf("revision %q: must not start with '-'", rev)
 	}
 	out, err := repo.Output(ctx, "rev-parse", rev+"^{commit}", "--symbolic-full-name", rev, "--")
 	if err != nil {
-		if rev == "HEAD" {
-			if _, headErr := repo.Output(ctx, "rev-parse", "--verify", "-q", "HEAD"); headErr != nil {
-				return "", "", ErrEmpty
-			}
-		}
 		return "", "", fmt.Errorf("revision %q: not a commit in this repository", rev)
 	}
 	// The hash, then the full ref name when rev names one, then "--".
