@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -60,6 +61,17 @@ func scriptParams(name string) testscript.Params {
 			env.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			env.Setenv("BINDIR", binDir)
+			root, err := os.Getwd()
+			if err != nil {
+				return err
+			}
+			env.Setenv("ROOT", root)
+			// install.sh builds with the go command, which needs its caches.
+			for _, key := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOPROXY", "GOTOOLCHAIN"} {
+				if value, err := exec.Command("go", "env", key).Output(); err == nil {
+					env.Setenv(key, strings.TrimSpace(string(value)))
+				}
+			}
 			env.Setenv("GOOS", runtime.GOOS)
 			return nil
 		},
@@ -68,4 +80,8 @@ func scriptParams(name string) testscript.Params {
 
 func TestVersion(t *testing.T) {
 	testscript.Run(t, scriptParams("version"))
+}
+
+func TestInstall(t *testing.T) {
+	testscript.Run(t, scriptParams("install"))
 }
