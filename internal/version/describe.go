@@ -56,10 +56,11 @@ var ErrEmpty = errors.New("the repository has no commits yet")
 // Describe finds the version of rev ("" is HEAD) in repo: the highest
 // version-setting tag reachable from it, plus the number of commits since.
 //
-// The walk is git's own (`rev-list --left-right --count TAG...REV`, one
-// process that both proves the tag is reachable and counts the commits
-// since it), so the commit-graph, replace refs and grafts are honoured as
-// git honours them and the cost is that of one `git describe`.
+// With a commit-graph file the walk happens here, in memory (graphwalk.go).
+// Otherwise it is git's own: `rev-list --left-right --count TAG...REV` is one
+// process that both proves the tag is reachable and counts the commits since
+// it, at the cost of about one `git describe`, with shallow clones, replace
+// refs and grafts honoured as git honours them.
 func Describe(ctx context.Context, repo *git.Repo, rev string, sel *Selector) (*Result, error) {
 	if rev == "" {
 		rev = "HEAD"
