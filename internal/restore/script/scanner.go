@@ -3,7 +3,7 @@
 // \restrict, and the data of COPY ... FROM stdin passed on untouched.
 //
 // The lexer follows psql's own (src/fe_utils/psqlscan.l): a ';' ends a
-// statement only outside quotes ('', E'', "", $tag$), comments (-- and
+// statement only outside quotes (”, E”, "", $tag$), comments (-- and
 // nested /* */), parentheses and the BEGIN ... END body of a
 // CREATE FUNCTION/PROCEDURE ... BEGIN ATOMIC.
 package script

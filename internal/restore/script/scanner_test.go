@@ -97,7 +97,7 @@ func TestScanner(t *testing.T) {
 func TestScannerErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, want string
-		truncated  bool
+		truncated      bool
 	}{
 		{"copy without terminator", "COPY t FROM stdin;\n1\t2\n", "ends inside the COPY data that starts after line 1", true},
 		{"copy cut mid line", "COPY t FROM stdin;\n1\t2\n3\t", "ends inside the COPY data", true},
