@@ -147,3 +147,12 @@ func terminatorAt(line []byte, eof bool) int {
 	}
 	return 0
 }
+
+// CopyErr is why the current COPY block's data could not be read (a read
+// error or a dump cut off), if it could not.
+func (s *Scanner) CopyErr() error {
+	if s.copy == nil {
+		return nil
+	}
+	return s.copy.err
+}
