@@ -82,14 +82,15 @@ func (l *loader) run(ctx context.Context) error {
 }
 
 // lineError names the dump and the line of the statement that failed: the
-// one being executed, or a post-data statement running in another session.
+// one being executed, a post-data statement run in another session, or
+// where the data of a COPY broke off.
 func (l *loader) lineError(ctx context.Context, line int, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	var post *postError
-	if errors.As(err, &post) {
-		line, err = post.line, post.err
+	var at *lineError
+	if errors.As(err, &at) {
+		line, err = at.line, at.err
 	}
 	return fmt.Errorf("%s:%d: %w", l.name, line, err)
 }
@@ -216,7 +217,7 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 		}
 		// The data could not be read: a corrupt archive, a dump cut off.
 		if readErr := l.scanner.CopyErr(); readErr != nil {
-			return readErr
+			return &lineError{line: l.scanner.Line(), err: readErr}
 		}
 		// The server refused the COPY: read past its data before saying so,
 		// as psql does.

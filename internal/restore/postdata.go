@@ -55,14 +55,15 @@ const (
 	groupForeignKeys
 )
 
-// postError is a post-data statement's failure, with its line.
-type postError struct {
+// lineError is a failure that belongs to another line than the statement
+// being executed: a post-data statement's, or the end of a COPY's data.
+type lineError struct {
 	line int
 	err  error
 }
 
-func (e *postError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
-func (e *postError) Unwrap() error { return e.err }
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e *lineError) Unwrap() error { return e.err }
 
 func newPostData(ctx context.Context, cfg *pgconn.Config, section, db string, jobs int) *postData {
 	ctx, cancel := context.WithCancel(ctx)
@@ -198,7 +199,7 @@ func (p *postData) run(s *session, t postTask, settings int) {
 		p.idle = append(p.idle, s)
 	}
 	if err != nil && p.err == nil {
-		p.err = &postError{line: t.line, err: err}
+		p.err = &lineError{line: t.line, err: err}
 		p.cancel()
 	}
 	p.cond.Broadcast()

@@ -143,11 +143,9 @@ func (r *runner) run(ctx context.Context) {
 	close(r.verified)
 	wg.Wait()
 	if err != nil {
-		for _, jobs := range byMember {
-			for _, job := range jobs {
-				if job.result.Err == nil && !job.swapped {
-					job.result.Err = err
-				}
+		for _, job := range r.jobs {
+			if job.result.Err == nil && !job.swapped {
+				job.result.Err = err
 			}
 		}
 	}

@@ -65,9 +65,9 @@ func (c *copyReader) Read(p []byte) (int, error) {
 		}
 		if eof {
 			if err := s.readErr(); err != nil {
-				c.err = fmt.Errorf("reading the dump at line %d: %w", s.line, err)
+				c.err = fmt.Errorf("reading the dump: %w", err)
 			} else {
-				c.err = fmt.Errorf("line %d: %w: it ends inside the COPY data that starts after line %d (no \\. line)", s.line, ErrTruncated, c.startLine)
+				c.err = fmt.Errorf("%w: it ends inside the COPY data that starts after line %d (no \\. line)", ErrTruncated, c.startLine)
 			}
 			return 0, c.err
 		}
