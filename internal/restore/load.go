@@ -328,7 +328,7 @@ func connectTarget(args string) (string, error) {
 }
 
 // metaArgs splits psql meta-command arguments: "…" keeps its content as
-// written ("" is a quote), '…' its content with '' for a quote.
+// written ("" is a quote), '…' its content with ” for a quote.
 func metaArgs(s string) []string {
 	var out []string
 	var cur strings.Builder
