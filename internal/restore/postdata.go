@@ -1,0 +1,253 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/citools/citools/internal/restore/script"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// postData builds the indexes and constraints of a dump's post-data section
+// in several sessions at once, as pg_restore -j does: psql builds them one
+// at a time, and each is a full scan and sort of its table.
+//
+// Index and constraint builds each lock one table, so they cannot deadlock
+// one another. Foreign keys lock two tables and need the referenced table's
+// keys, so they start only after every index and key is built, and two run
+// together only when they share no table. Everything else waits for the work
+// in flight and runs in the main session.
+type postData struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	cfg     *pgconn.Config
+	section string
+	db      string
+	jobs    int
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	idle     []*session
+	all      []*session
+	running  int
+	group    int
+	busy     map[string]bool
+	err      error
+	settings []string
+}
+
+type session struct {
+	conn    *pgconn.PgConn
+	applied int // how many of the settings it has run
+}
+
+// postTask is one statement for another session.
+type postTask struct {
+	sql    string
+	line   int
+	group  int      // groupKeys or groupForeignKeys
+	tables []string // the tables a foreign key locks
+}
+
+const (
+	groupKeys = iota + 1
+	groupForeignKeys
+)
+
+// lineError is a failure that belongs to another line than the statement
+// being executed: a post-data statement's, or the end of a COPY's data.
+type lineError struct {
+	line int
+	err  error
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e *lineError) Unwrap() error { return e.err }
+
+func newPostData(ctx context.Context, cfg *pgconn.Config, section, db string, jobs int) *postData {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &postData{ctx: ctx, cancel: cancel, cfg: cfg, section: section, db: db, jobs: jobs, busy: map[string]bool{}}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+// postDataTask recognises the statements another session may run: pg_dump's
+// INDEX, CONSTRAINT and FK CONSTRAINT entries in their usual shapes.
+func postDataTask(tocType, sql string) (postTask, bool) {
+	switch tocType {
+	case "INDEX":
+		tokens := script.Tokens(sql, 12)
+		i := 0
+		if !word(tokens, &i, "CREATE") {
+			return postTask{}, false
+		}
+		word(tokens, &i, "UNIQUE")
+		if !word(tokens, &i, "INDEX") || word(tokens, &i, "CONCURRENTLY") {
+			return postTask{}, false
+		}
+		return postTask{sql: sql, group: groupKeys}, true
+	case "CONSTRAINT", "FK CONSTRAINT":
+		tokens := script.Tokens(sql, 0)
+		i := 0
+		if !word(tokens, &i, "ALTER") || !word(tokens, &i, "TABLE") {
+			return postTask{}, false
+		}
+		word(tokens, &i, "ONLY")
+		table, ok := qualifiedName(tokens, &i)
+		if !ok || !word(tokens, &i, "ADD") || !word(tokens, &i, "CONSTRAINT") || i+1 >= len(tokens) {
+			return postTask{}, false
+		}
+		i++ // the constraint's name
+		switch {
+		case tocType == "CONSTRAINT" && (tokens[i].Word == "PRIMARY" || tokens[i].Word == "UNIQUE" || tokens[i].Word == "EXCLUDE" || tokens[i].Word == "CHECK"):
+			return postTask{sql: sql, group: groupKeys}, true
+		case tocType == "FK CONSTRAINT" && tokens[i].Word == "FOREIGN":
+			for ; i < len(tokens); i++ {
+				if tokens[i].Word == "REFERENCES" {
+					i++
+					if parent, ok := qualifiedName(tokens, &i); ok {
+						return postTask{sql: sql, group: groupForeignKeys, tables: []string{table, parent}}, true
+					}
+				}
+			}
+		}
+	}
+	return postTask{}, false
+}
+
+func word(tokens []script.Token, i *int, w string) bool {
+	if *i < len(tokens) && tokens[*i].Word == w {
+		*i++
+		return true
+	}
+	return false
+}
+
+// qualifiedName reads name or schema.name, as written.
+func qualifiedName(tokens []script.Token, i *int) (string, bool) {
+	if *i >= len(tokens) || tokens[*i].Word == "" && tokens[*i].Text[0] != '"' {
+		return "", false
+	}
+	name := identName(tokens[*i])
+	*i++
+	if *i+1 < len(tokens) && tokens[*i].Text == "." {
+		name += "." + identName(tokens[*i+1])
+		*i += 2
+	}
+	return name, true
+}
+
+// addSetting records a session setting the main session ran, for the other
+// sessions to repeat before their next statement.
+func (p *postData) addSetting(sql string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.settings); n > 0 && p.settings[n-1] == sql {
+		return
+	}
+	p.settings = append(p.settings, sql)
+}
+
+// dispatch starts t in another session once one is free and t's group and
+// tables allow it.
+func (p *postData) dispatch(t postTask) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t.group != p.group {
+		for p.running > 0 {
+			p.cond.Wait()
+		}
+		p.group = t.group
+	}
+	for p.err == nil && (p.running >= p.jobs || p.conflicts(t)) {
+		p.cond.Wait()
+	}
+	if p.err != nil {
+		return p.err
+	}
+	var s *session
+	if n := len(p.idle); n > 0 {
+		s, p.idle = p.idle[n-1], p.idle[:n-1]
+	}
+	p.running++
+	for _, table := range t.tables {
+		p.busy[table] = true
+	}
+	go p.run(s, t, len(p.settings))
+	return nil
+}
+
+func (p *postData) conflicts(t postTask) bool {
+	for _, table := range t.tables {
+		if p.busy[table] {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *postData) run(s *session, t postTask, settings int) {
+	err := p.runTask(&s, t, settings)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running--
+	for _, table := range t.tables {
+		delete(p.busy, table)
+	}
+	if s != nil {
+		p.idle = append(p.idle, s)
+	}
+	if err != nil && p.err == nil {
+		p.err = &lineError{line: t.line, err: err}
+		p.cancel()
+	}
+	p.cond.Broadcast()
+}
+
+func (p *postData) runTask(sp **session, t postTask, settings int) error {
+	if *sp == nil {
+		conn, err := connect(p.ctx, p.cfg, p.db, p.section)
+		if err != nil {
+			return err
+		}
+		*sp = &session{conn: conn}
+		p.mu.Lock()
+		p.all = append(p.all, *sp)
+		p.mu.Unlock()
+	}
+	s := *sp
+	p.mu.Lock()
+	todo := p.settings[s.applied:settings]
+	p.mu.Unlock()
+	for _, sql := range todo {
+		if err := exec(p.ctx, s.conn, sql); err != nil {
+			return fmt.Errorf("%s: %w", excerpt(sql), err)
+		}
+	}
+	s.applied = settings
+	if err := exec(p.ctx, s.conn, t.sql); err != nil {
+		return fmt.Errorf("%s: %w", excerpt(t.sql), err)
+	}
+	return nil
+}
+
+// wait waits for the work in flight and returns the first failure.
+func (p *postData) wait() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.running > 0 {
+		p.cond.Wait()
+	}
+	return p.err
+}
+
+// close waits for the work in flight and ends the sessions.
+func (p *postData) close() error {
+	err := p.wait()
+	for _, s := range p.all {
+		s.conn.Close(context.Background())
+	}
+	p.cancel()
+	return err
+}
