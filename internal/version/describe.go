@@ -75,7 +75,7 @@ func Describe(ctx context.Context, repo *git.Repo, rev string, sel *Selector) (*
 	}
 	res := &Result{Commit: commit, Branch: branch}
 
-	gitWalk := &walk{ctx: ctx, repo: repo, rev: commit}
+	gitWalk := &walk{ctx: ctx, repo: repo, rev: commit, unreachable: map[string]bool{}, missing: map[string]bool{}}
 	var winner *candidate
 	var distance int
 	found := false
@@ -116,24 +116,57 @@ func Describe(ctx context.Context, repo *git.Repo, rev string, sel *Selector) (*
 	return res, nil
 }
 
-// walker is a way to answer the two questions a version needs.
+// walker answers the two questions a version needs.
 type walker interface {
-	// highestReachable is the highest candidate that is an ancestor of the
-	// revision, with its distance set, or nil.
-	highestReachable(tags []*candidate) (*candidate, error)
+	// distance says whether commit is an ancestor of the revision and, if
+	// so, how many commits of the revision it lacks.
+	distance(commit string) (int, bool, error)
 	// countAll counts every commit reachable from the revision.
 	countAll() (int, error)
 }
 
+// narrower is a walker that can rule out many candidates at once, for when
+// trying them one by one has proved costly.
+type narrower interface {
+	narrow(rest []*candidate) error
+}
+
+// directTries is how many candidates are tried one by one before a
+// narrower is asked to settle all the rest.
+const directTries = 3
+
 // settle finds the winning tag (nil for none) and the distance: commits
-// since the tag, or all commits without one.
+// since the tag, or all commits without one. Tags come highest first; among
+// candidates of equal version the nearest wins.
 func settle(w walker, tags []*candidate) (*candidate, int, error) {
-	winner, err := w.highestReachable(tags)
-	if err != nil {
-		return nil, 0, err
-	}
-	if winner != nil {
-		return winner, winner.distance, nil
+	tries, narrowed := 0, false
+	for i := 0; i < len(tags); {
+		j := i + 1
+		for j < len(tags) && tags[j].version.Compare(tags[i].version) == 0 {
+			j++
+		}
+		if n, ok := w.(narrower); ok && tries >= directTries && !narrowed {
+			if err := n.narrow(tags[i:]); err != nil {
+				return nil, 0, err
+			}
+			narrowed = true
+		}
+		var best *candidate
+		for _, c := range tags[i:j] {
+			tries++
+			distance, ok, err := w.distance(c.commit)
+			if err != nil {
+				return nil, 0, err
+			}
+			if ok && (best == nil || distance < best.distance) {
+				c.distance = distance
+				best = c
+			}
+		}
+		if best != nil {
+			return best, best.distance, nil
+		}
+		i = j
 	}
 	n, err := w.countAll()
 	return nil, n, err
@@ -260,59 +293,14 @@ func (w *walk) git(args ...string) *exec.Cmd {
 	return w.repo.Command(w.ctx, args...)
 }
 
-// directTries is how many candidates are tried one walk each before one
-// `for-each-ref --merged` walk settles all the rest.
-const directTries = 3
-
-// highestReachable returns the highest candidate that is an ancestor of the
-// revision, with its distance, or nil.
-func (w *walk) highestReachable(tags []*candidate) (*candidate, error) {
-	w.unreachable = map[string]bool{}
-	w.missing = map[string]bool{}
-	tries, settled := 0, false
-	for i := 0; i < len(tags); {
-		// Candidates of equal version: the nearest of them wins.
-		j := i + 1
-		for j < len(tags) && tags[j].version.Compare(tags[i].version) == 0 {
-			j++
-		}
-		if tries >= directTries && !settled {
-			if err := w.settleRest(tags[i:]); err != nil {
-				return nil, err
-			}
-			settled = true
-		}
-		var best *candidate
-		for _, c := range tags[i:j] {
-			if w.unreachable[c.commit] || w.missing[c.commit] {
-				continue
-			}
-			tries++
-			distance, ok, err := w.distance(c.commit)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
-			c.distance = distance
-			if best == nil || c.distance < best.distance {
-				best = c
-			}
-		}
-		if best != nil {
-			return best, nil
-		}
-		i = j
-	}
-	return nil, nil
-}
-
 // distance counts the commits of rev that commit lacks, and says whether
 // commit is an ancestor of rev at all (no commits of its own).
 func (w *walk) distance(commit string) (int, bool, error) {
 	if commit == w.rev {
 		return 0, true, nil
+	}
+	if w.unreachable[commit] || w.missing[commit] {
+		return 0, false, nil
 	}
 	cmd := w.git("rev-list", "--left-right", "--count", commit+"..."+w.rev, "--")
 	var stderr bytes.Buffer
@@ -342,10 +330,10 @@ func (w *walk) distance(commit string) (int, bool, error) {
 	return r, true, nil
 }
 
-// settleRest finds, in one walk, which of the remaining candidates are
+// narrow finds, in one walk, which of the remaining candidates are
 // ancestors of the revision, so that a history with many higher tags on other
 // branches costs two walks, not one per tag.
-func (w *walk) settleRest(rest []*candidate) error {
+func (w *walk) narrow(rest []*candidate) error {
 	seen := map[string]bool{}
 	var args []string
 	for _, c := range rest {

@@ -219,37 +219,20 @@ func (w *graphWalk) ancestors(start uint32, mark bitset) int {
 	return count
 }
 
-// highestReachable is walk.highestReachable, answered from the graph.
-func (w *graphWalk) highestReachable(tags []*candidate) (*candidate, error) {
+// distance is walk.distance, answered from the graph.
+func (w *graphWalk) distance(commit string) (int, bool, error) {
 	if w.reachCount < 0 {
-		return nil, errors.New("commit-graph is corrupt")
+		return 0, false, errors.New("commit-graph is corrupt")
 	}
-	for i := 0; i < len(tags); {
-		j := i + 1
-		for j < len(tags) && tags[j].version.Compare(tags[i].version) == 0 {
-			j++
-		}
-		var best *candidate
-		for _, c := range tags[i:j] {
-			node, ok := w.node(c.commit)
-			if !ok || !w.reach.has(node) {
-				continue
-			}
-			own := w.ancestors(node, newBitset(w.size()))
-			if own < 0 {
-				return nil, errors.New("commit-graph is corrupt")
-			}
-			c.distance = w.reachCount - own
-			if best == nil || c.distance < best.distance {
-				best = c
-			}
-		}
-		if best != nil {
-			return best, nil
-		}
-		i = j
+	node, ok := w.node(commit)
+	if !ok || !w.reach.has(node) {
+		return 0, false, nil
 	}
-	return nil, nil
+	own := w.ancestors(node, newBitset(w.size()))
+	if own < 0 {
+		return 0, false, errors.New("commit-graph is corrupt")
+	}
+	return w.reachCount - own, true, nil
 }
 
 // countAll is walk.countAll, answered from the graph.
