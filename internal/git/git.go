@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Repo is a repository as git sees it from a directory.
@@ -29,6 +30,9 @@ type Repo struct {
 	// when detached.
 	Head    string
 	HeadRef string
+	// Env is the environment of every command run in the repository; nil
+	// is this process's own.
+	Env []string
 }
 
 // Open finds the repository that holds dir, as `git -C dir` would.
@@ -117,10 +121,17 @@ func (r *Repo) Dir() string {
 	return r.GitDir
 }
 
+// waitDelay is how long a killed git's output may stay open.
+const waitDelay = 2 * time.Second
+
 // Command prepares `git args...` in the repository.
 func (r *Repo) Command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = r.Dir()
+	cmd.Env = r.Env
+	// When the context ends git is killed, but what it started (ssh, a
+	// credential helper) may hold its output open: stop waiting for them.
+	cmd.WaitDelay = waitDelay
 	return cmd
 }
 
@@ -176,7 +187,15 @@ func commandError(err error, stderr *bytes.Buffer) error {
 	if msg == "" {
 		return err
 	}
+	// The first line that is not a warning or a hint says what went wrong
+	// ("warning: filtering not recognized by server" comes before the error).
 	line, _, _ := strings.Cut(msg, "\n")
+	for _, l := range strings.Split(msg, "\n") {
+		if !strings.HasPrefix(l, "warning: ") && !strings.HasPrefix(l, "hint: ") && strings.TrimSpace(l) != "" {
+			line = l
+			break
+		}
+	}
 	for _, prefix := range []string{"fatal: ", "error: "} {
 		line = strings.TrimPrefix(line, prefix)
 	}
