@@ -33,9 +33,12 @@ func Targets(top string, files []string, project string) ([]Target, error) {
 		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
 			return nil, fmt.Errorf("files: %s: must be a path inside the repository", name)
 		}
+		if IsControl(clean) {
+			continue // no version of its own: git-metaversion pins its Depends
+		}
 		kind := KindOf(clean)
 		if kind == nil {
-			return nil, fmt.Errorf("files: %s: unknown kind of version file (known: *.py, VERSION, version.txt, debian/changelog, package.json, *.go)", name)
+			return nil, fmt.Errorf("files: %s: unknown kind of version file (known: *.py, VERSION, version.txt, debian/changelog, debian/control, package.json, *.go)", name)
 		}
 		targets = append(targets, Target{Name: clean, Kind: kind})
 	}
