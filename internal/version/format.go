@@ -106,10 +106,29 @@ func templateData(data any) (map[string]any, error) {
 	if err := dec.Decode(&fields); err != nil {
 		return nil, err
 	}
-	for k, v := range fields {
-		if v == nil {
-			fields[k] = ""
+	blankNulls(fields)
+	return fields, nil
+}
+
+// blankNulls turns null into the empty string at any depth, so that a
+// dependency's {{.tag}} inside {{range .dependencies}} prints nothing too.
+func blankNulls(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, item := range v {
+			if item == nil {
+				v[k] = ""
+			} else {
+				blankNulls(item)
+			}
+		}
+	case []any:
+		for i, item := range v {
+			if item == nil {
+				v[i] = ""
+			} else {
+				blankNulls(item)
+			}
 		}
 	}
-	return fields, nil
 }
