@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -56,8 +57,12 @@ func (g *grammar) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
+	cacheDir := g.CacheDir
+	if cacheDir != "" && !filepath.IsAbs(cacheDir) {
+		cacheDir = filepath.Join(g.Dir, cacheDir) // as if started in --dir
+	}
 	res, err := meta.Compute(env.Ctx, own, deps, meta.Options{
-		CacheDir: g.CacheDir,
+		CacheDir: cacheDir,
 		Jobs:     g.Jobs,
 		Packages: g.Write && len(rewrite.ControlFiles(p.Config.Version.Files)) > 0,
 		Waiting: func(dep meta.Dependency) {
