@@ -57,14 +57,24 @@ func (c *Cache) sync(ctx context.Context, dep Dependency) (*git.Repo, func(), er
 // create clones the mirror into a temporary directory beside it and renames
 // it into place, so that a mirror, once there, is whole.
 func (c *Cache) create(ctx context.Context, repo *git.Repo, dep Dependency) error {
-	// Under the lock, what is left of an interrupted clone is nobody's.
-	leftovers, _ := filepath.Glob(repo.GitDir + ".tmp-*")
-	for _, dir := range append(leftovers, repo.GitDir) {
-		if err := os.RemoveAll(dir); err != nil {
-			return err
+	// Under the lock, a mirror without HEAD and what is left of an
+	// interrupted clone are nobody's.
+	prefix := filepath.Base(repo.GitDir) + ".tmp-"
+	entries, err := os.ReadDir(c.Dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			if err := os.RemoveAll(filepath.Join(c.Dir, e.Name())); err != nil {
+				return err
+			}
 		}
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(repo.GitDir), filepath.Base(repo.GitDir)+".tmp-")
+	if err := os.RemoveAll(repo.GitDir); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(c.Dir, prefix)
 	if err != nil {
 		return err
 	}
