@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/citools/citools/internal/cli"
@@ -49,7 +48,7 @@ func (g *grammar) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	deps, err := g.dependencies(p)
+	deps, err := meta.Dependencies(g.Deps, g.Dir, p.Config.Dependencies, p.Repo.Top)
 	if err != nil {
 		return err
 	}
@@ -87,26 +86,6 @@ func (g *grammar) Run(env *cli.Env) error {
 	return version.Write(env.Stdout, g.Format, res.Version, res.Fields())
 }
 
-// dependencies are the DEP arguments, or else the configured ones.
-func (g *grammar) dependencies(p *project.Project) ([]meta.Dependency, error) {
-	if len(g.Deps) == 0 {
-		deps, err := meta.FromConfig(p.Config.Dependencies, p.Repo.Top)
-		if err != nil {
-			return nil, err
-		}
-		return deps, meta.CheckNames(deps)
-	}
-	var deps []meta.Dependency
-	for _, arg := range g.Deps {
-		dep, err := meta.Parse(arg, g.Dir)
-		if err != nil {
-			return nil, err
-		}
-		deps = append(deps, dep)
-	}
-	return deps, meta.CheckNames(deps)
-}
-
 func report(env *cli.Env, v version.Version, w *meta.Written) {
 	for _, note := range w.Notes {
 		fmt.Fprintf(env.Stderr, "git-metaversion: %s\n", note)
@@ -114,13 +93,8 @@ func report(env *cli.Env, v version.Version, w *meta.Written) {
 	if len(w.Files) > 0 {
 		fmt.Fprintf(env.Stderr, "git-metaversion: wrote %s to %s\n", v, strings.Join(w.Files, ", "))
 	}
-	controls := make([]string, 0, len(w.Pins))
-	for name := range w.Pins {
-		controls = append(controls, name)
-	}
-	sort.Strings(controls)
-	for _, name := range controls {
-		fmt.Fprintf(env.Stderr, "git-metaversion: pinned %s in %s\n", strings.Join(w.Pins[name], ", "), name)
+	for _, pin := range w.Pins {
+		fmt.Fprintf(env.Stderr, "git-metaversion: pinned %s in %s\n", strings.Join(pin.Relations, ", "), pin.File)
 	}
 }
 

@@ -33,9 +33,9 @@ type Dependency struct {
 // so that a URL containing "=" is not mistaken for NAME=URL.
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
-// Parse reads a command-line DEP, [NAME=]URL[#BRANCH]. A relative local
+// parse reads a command-line DEP, [NAME=]URL[#BRANCH]. A relative local
 // path is taken from dir.
-func Parse(arg, dir string) (Dependency, error) {
+func parse(arg, dir string) (Dependency, error) {
 	var dep Dependency
 	rest := arg
 	if name, url, ok := strings.Cut(arg, "="); ok && validName.MatchString(name) {
@@ -61,9 +61,30 @@ func Parse(arg, dir string) (Dependency, error) {
 	return dep, nil
 }
 
-// FromConfig turns .citools.ini [dependency "NAME"] sections into
+// Dependencies are the DEP arguments (relative paths taken from dir) or,
+// when there are none, the .citools.ini sections (relative paths taken from
+// top), their names checked.
+func Dependencies(args []string, dir string, sections []config.Dependency, top string) ([]Dependency, error) {
+	var deps []Dependency
+	if len(args) == 0 {
+		var err error
+		if deps, err = fromConfig(sections, top); err != nil {
+			return nil, err
+		}
+	}
+	for _, arg := range args {
+		dep, err := parse(arg, dir)
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, dep)
+	}
+	return deps, checkNames(deps)
+}
+
+// fromConfig turns .citools.ini [dependency "NAME"] sections into
 // dependencies; relative local paths are taken from top, the repository's.
-func FromConfig(sections []config.Dependency, top string) ([]Dependency, error) {
+func fromConfig(sections []config.Dependency, top string) ([]Dependency, error) {
 	var deps []Dependency
 	for _, s := range sections {
 		if s.Branch != "" {
@@ -78,9 +99,9 @@ func FromConfig(sections []config.Dependency, top string) ([]Dependency, error) 
 	return deps, nil
 }
 
-// CheckNames refuses two dependencies of one name: the name is what tags,
+// checkNames refuses two dependencies of one name: the name is what tags,
 // the JSON and debian/control know a dependency by.
-func CheckNames(deps []Dependency) error {
+func checkNames(deps []Dependency) error {
 	if len(deps) == 0 {
 		return errors.New(`no dependencies: give DEP arguments ([NAME=]URL[#BRANCH]) or [dependency "NAME"] sections in ` + config.ProjectFile)
 	}

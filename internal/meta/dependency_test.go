@@ -31,19 +31,19 @@ func TestParse(t *testing.T) {
 		{arg: "https://host/r#-x", err: "not a branch name"},
 		{arg: "https://user:secret@host", err: `https://\*\*\*@host: no name in the URL; write NAME=URL`},
 	} {
-		got, err := Parse(tc.arg, "/work/meta")
+		got, err := parse(tc.arg, "/work/meta")
 		if tc.err != "" {
 			if err == nil || !matches(tc.err, err.Error()) {
-				t.Errorf("Parse(%q) error = %v, want %q", tc.arg, err, tc.err)
+				t.Errorf("parse(%q) error = %v, want %q", tc.arg, err, tc.err)
 			}
 			continue
 		}
 		if err != nil {
-			t.Errorf("Parse(%q): %v", tc.arg, err)
+			t.Errorf("parse(%q): %v", tc.arg, err)
 			continue
 		}
 		if got != tc.want {
-			t.Errorf("Parse(%q)\n got %+v\nwant %+v", tc.arg, got, tc.want)
+			t.Errorf("parse(%q)\n got %+v\nwant %+v", tc.arg, got, tc.want)
 		}
 	}
 }
@@ -72,7 +72,7 @@ func TestNameFromURL(t *testing.T) {
 }
 
 func TestFromConfigAndNames(t *testing.T) {
-	deps, err := FromConfig([]config.Dependency{
+	deps, err := fromConfig([]config.Dependency{
 		{Name: "library1", URL: "../library1"},
 		{Name: "library2", URL: "https://host/l2.git", Branch: "stable"},
 	}, "/work/meta")
@@ -80,19 +80,19 @@ func TestFromConfigAndNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	if deps[0].Location != filepath.Clean("/work/library1") || !deps[0].Named || deps[1].Branch != "stable" {
-		t.Errorf("FromConfig = %+v", deps)
+		t.Errorf("fromConfig = %+v", deps)
 	}
-	if err := CheckNames(deps); err != nil {
-		t.Errorf("CheckNames: %v", err)
+	if err := checkNames(deps); err != nil {
+		t.Errorf("checkNames: %v", err)
 	}
-	if _, err := FromConfig([]config.Dependency{{Name: "x", URL: "u", Branch: "a b"}}, "/"); err == nil {
-		t.Error("FromConfig accepted branch \"a b\"")
+	if _, err := fromConfig([]config.Dependency{{Name: "x", URL: "u", Branch: "a b"}}, "/"); err == nil {
+		t.Error("fromConfig accepted branch \"a b\"")
 	}
 	twice := []Dependency{{Name: "lib", URL: "/a/lib"}, {Name: "lib", URL: "https://u:pw@host/lib"}}
-	if err := CheckNames(twice); err == nil || !matches(`two dependencies are named lib \(/a/lib and https://\*\*\*@host/lib\)`, err.Error()) {
-		t.Errorf("CheckNames(twice) = %v", err)
+	if err := checkNames(twice); err == nil || !matches(`two dependencies are named lib \(/a/lib and https://\*\*\*@host/lib\)`, err.Error()) {
+		t.Errorf("checkNames(twice) = %v", err)
 	}
-	if err := CheckNames(nil); err == nil || !matches("no dependencies", err.Error()) {
-		t.Errorf("CheckNames(nil) = %v", err)
+	if err := checkNames(nil); err == nil || !matches("no dependencies", err.Error()) {
+		t.Errorf("checkNames(nil) = %v", err)
 	}
 }

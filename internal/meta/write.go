@@ -18,9 +18,8 @@ import (
 type Written struct {
 	// Files got the meta version, as git-version --write would write it.
 	Files []string
-	// Pins are, per debian/control that changed, its relations now pinned
-	// ("library1 (= 1.0.59.1)").
-	Pins map[string][]string
+	// Pins are the debian/control files that changed.
+	Pins []Pin
 	// Notes name dependencies that a debian/control does not depend on.
 	Notes []string
 }
@@ -40,7 +39,7 @@ func Write(p *project.Project, res *Result) (*Written, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Written{Pins: map[string][]string{}}
+	w := &Written{}
 	for _, c := range changes {
 		w.Files = append(w.Files, c.Name)
 	}
@@ -51,10 +50,17 @@ func Write(p *project.Project, res *Result) (*Written, error) {
 		}
 		if change != nil {
 			changes = append(changes, *change)
-			w.Pins[name] = pinned
+			w.Pins = append(w.Pins, Pin{File: name, Relations: pinned})
 		}
 	}
 	return w, rewrite.Write(changes)
+}
+
+// Pin is a debian/control and its relations now pinned
+// ("library1 (= 1.0.59.1)").
+type Pin struct {
+	File      string
+	Relations []string
 }
 
 // pinControl computes the pinned content of one debian/control.
