@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,6 +69,14 @@ func (g *grammar) Run(env *cli.Env) error {
 			fmt.Fprintf(env.Stderr, "git-metaversion: %s: waiting for another run that uses the cache\n", dep.Name)
 		},
 	})
+	var each interface{ Unwrap() []error }
+	if errors.As(err, &each) {
+		// Every dependency that failed, one line each.
+		for _, e := range each.Unwrap() {
+			fmt.Fprintf(env.Stderr, "git-metaversion: %v\n", e)
+		}
+		return cli.Silent
+	}
 	if err != nil {
 		return err
 	}
