@@ -53,6 +53,10 @@ func (k *Keeper) Update(ctx context.Context) (version.Version, []rewrite.Change,
 	if repo.Top == "" {
 		return nil, nil, errBare
 	}
+	if !setUp(repo) {
+		// Without the filter git would see every version written.
+		return nil, nil, errors.New("git-version install-hooks has not set up this repository")
+	}
 	unlock, err := lock(ctx, filepath.Join(repo.CommonDir, stateDir, "lock"))
 	if err != nil {
 		return nil, nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/citools/citools/internal/git"
 	"github.com/citools/citools/internal/project"
+	"github.com/citools/citools/internal/version"
 )
 
 // Hook is one run of a hook by git.
@@ -57,7 +58,9 @@ func update(ctx context.Context, h Hook, log io.Writer) error {
 		return nil
 	}
 	k := &Keeper{Project: p, Tool: h.Tool, Log: log}
-	_, _, err = k.Update(ctx)
+	if _, _, err = k.Update(ctx); errors.Is(err, version.ErrEmpty) {
+		return nil // an orphan branch: nothing to count yet
+	}
 	return err
 }
 
