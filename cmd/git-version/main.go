@@ -112,12 +112,13 @@ func keeper(env *cli.Env, root *grammar) (*hooks.Keeper, error) {
 
 type hookCmd struct {
 	Chained string   `placeholder:"PATH" help:"The hook that was there before, to run first."`
-	Name    string   `arg:"" help:"The hook git runs: post-commit, post-checkout, post-merge or post-rewrite."`
+	SetUp   bool     `name:"set-up" help:"Set the filter up first where install-hooks has not (for hook managers such as the pre-commit framework)."`
+	Name    string   `arg:"" optional:"" help:"The hook git runs: post-commit, post-checkout, post-merge or post-rewrite (a hook manager may leave it out)."`
 	Args    []string `arg:"" optional:"" passthrough:"" help:"git's arguments to the hook."`
 }
 
 func (c *hookCmd) Run(env *cli.Env, root *grammar) error {
-	h := hooks.Hook{Name: c.Name, Args: c.Args, Chained: c.Chained, Dir: root.Dir, Tool: cli.Version}
+	h := hooks.Hook{Name: c.Name, Args: c.Args, Chained: c.Chained, Dir: root.Dir, Tool: cli.Version, SetUp: c.SetUp}
 	if status := hooks.Run(env.Ctx, h, os.Stdin, env.Stdout, env.Stderr); status != 0 {
 		return &cli.ExitError{Code: status, Err: cli.Silent}
 	}

@@ -138,13 +138,8 @@ func (k *Keeper) Install(ctx context.Context) error {
 		}
 		installed = append(installed, f.name)
 	}
-	if err := setFilter(ctx, repo); err != nil {
+	if err := setUpFilter(ctx, repo); err != nil {
 		return err
-	}
-	// The attributes' comment marks the repository as set up, even while
-	// there is no version file yet.
-	if err := addAttributes(repo, nil); err != nil {
-		return fmt.Errorf("info/attributes: %w", err)
 	}
 	if len(installed) > 0 {
 		fmt.Fprintf(k.Log, "git-version: installed %s in %s\n", theHooks(installed), k.display(dir))
@@ -161,6 +156,19 @@ func (k *Keeper) Install(ctx context.Context) error {
 		fmt.Fprintf(k.Log, "git-version: warning: the version files were not written: %s\n", oneLine(err))
 	default:
 		k.wrote(v, changes)
+	}
+	return nil
+}
+
+// setUpFilter puts the filter in the repository's configuration and the
+// attributes' comment, which marks the repository as set up even while
+// there is no version file yet.
+func setUpFilter(ctx context.Context, repo *git.Repo) error {
+	if err := setFilter(ctx, repo); err != nil {
+		return err
+	}
+	if err := addAttributes(repo, nil); err != nil {
+		return fmt.Errorf("info/attributes: %w", err)
 	}
 	return nil
 }

@@ -18,7 +18,9 @@ import (
 
 // Hook is one run of a hook by git.
 type Hook struct {
-	Name string   // post-commit, post-checkout, post-merge or post-rewrite
+	// Name is post-commit, post-checkout, post-merge or post-rewrite; empty
+	// when a hook manager runs it for any of them.
+	Name string
 	Args []string // git's arguments to the hook
 	// Chained is where the hook that was there before ours is kept; it runs
 	// first when it is there and executable, as git would run it.
@@ -27,6 +29,10 @@ type Hook struct {
 	Dir string
 	// Tool is citools' own version (see Keeper).
 	Tool string
+	// SetUp sets the filter up first where it is not: hook managers such
+	// as the pre-commit framework install hook scripts of their own, and
+	// their users never run install-hooks.
+	SetUp bool
 }
 
 // Run runs the chained hook, then writes the version. It never fails on
@@ -41,7 +47,11 @@ func Run(ctx context.Context, h Hook, stdin io.Reader, stdout, stderr io.Writer)
 		return status
 	}
 	if err := update(ctx, h, stderr); err != nil {
-		fmt.Fprintf(stderr, "git-version: %s: the version files were not updated: %s\n", h.Name, oneLine(err))
+		name := h.Name
+		if name == "" {
+			name = "hook"
+		}
+		fmt.Fprintf(stderr, "git-version: %s: the version files were not updated: %s\n", name, oneLine(err))
 	}
 	return status
 }
@@ -54,7 +64,15 @@ func update(ctx context.Context, h Hook, log io.Writer) error {
 	if p.Repo.Top == "" {
 		return nil
 	}
-	if !setUp(p.Repo) || midSequence(p.Repo) {
+	if !setUp(p.Repo) {
+		if !h.SetUp {
+			return nil
+		}
+		if err := setUpFilter(ctx, p.Repo); err != nil {
+			return err
+		}
+	}
+	if midSequence(p.Repo) {
 		return nil
 	}
 	k := &Keeper{Project: p, Tool: h.Tool, Log: log}
