@@ -75,16 +75,23 @@ func (c *committedForms) committed(name string) ([]byte, error) {
 }
 
 // reindex records in the index the new stat data of version files just
-// written whose committed form is what the index holds. Until then git
-// takes such a file as changed: when its size changed, without even reading
-// it (`git status` lists it, `git stash` puts the committed text back), and
-// a rebase or cherry-pick, which does not refresh the index between picks,
-// refuses to overwrite it. Hashing the file again, through the filter,
-// records the same content with the new stat data. Files with real changes
-// besides the version, or in a conflict, are left as they are.
+// written whose size changed, when their committed form is what the index
+// holds. git takes a file whose size differs from the size it recorded as
+// changed without reading it, and a version is often longer or shorter than
+// the one before (1.2.9, 1.2.10; 0.0.0 just checked out, 1.2.10 written):
+// `git status` would list the file, and `git stash` or `git reset --hard`
+// would put the committed text back. Hashing the file again, through the
+// filter, records the same content with the new size. A file of the same
+// size git reads and compares by itself, and every command that could
+// overwrite it refreshes the index first (a rebase or cherry-pick between
+// its steps does not: see midSequence). Files with real changes besides
+// the version, or in a conflict, are left as they are.
 func (c *committedForms) reindex(ctx context.Context, changes []rewrite.Change) error {
 	var same []string
 	for _, change := range changes {
+		if len(change.New) == len(change.Old) {
+			continue
+		}
 		indexed, err := c.cmd.blob(":" + change.Name)
 		if err != nil {
 			return err
