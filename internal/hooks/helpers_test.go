@@ -53,15 +53,6 @@ func write(t *testing.T, path, content string) {
 	}
 }
 
-func read(t *testing.T, path string) string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
-
 func open(t *testing.T, dir string) *project.Project {
 	t.Helper()
 	p, err := project.Open(context.Background(), dir)

@@ -83,10 +83,7 @@ func (k *Keeper) Update(ctx context.Context) (version.Version, []rewrite.Change,
 	if closeErr := forms.close(); err == nil {
 		err = closeErr
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return v, changes, nil
+	return v, changes, err
 }
 
 func (k *Keeper) update(ctx context.Context, forms *committedForms) (version.Version, []rewrite.Change, error) {
