@@ -29,9 +29,9 @@ type Hook struct {
 	Dir string
 	// Tool is citools' own version (see Keeper).
 	Tool string
-	// SetUp sets the filter up first where it is not: hook managers such
-	// as the pre-commit framework install hook scripts of their own, and
-	// their users never run install-hooks.
+	// SetUp sets the filter up first where it is not, even without a
+	// .citools.ini: hook managers such as the pre-commit framework install
+	// hook scripts of their own, and their users never run install-hooks.
 	SetUp bool
 }
 
@@ -65,12 +65,18 @@ func update(ctx context.Context, h Hook, log io.Writer) error {
 		return nil
 	}
 	if !setUp(p.Repo) {
-		if !h.SetUp {
+		// Hooks can run where nobody installed them: shared through
+		// core.hooksPath, or copied from a template by git clone. A project
+		// with a committed .citools.ini asks for its version files to be
+		// kept, so the hook sets the filter up as install-hooks would; any
+		// other repository is left alone.
+		if !h.SetUp && p.Config.Path == "" {
 			return nil
 		}
 		if err := setUpFilter(ctx, p.Repo); err != nil {
 			return err
 		}
+		fmt.Fprintf(log, "git-version: set up to keep this repository's version files current (git-version uninstall-hooks undoes it)\n")
 	}
 	if midSequence(p.Repo) {
 		return nil
