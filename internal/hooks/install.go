@@ -274,6 +274,9 @@ func (k *Keeper) Uninstall(ctx context.Context) error {
 	}
 	if len(removed) > 0 {
 		fmt.Fprintf(k.Log, "git-version: removed %s from %s\n", theHooks(removed), k.display(dir))
+		// A hooks folder install-hooks had to make goes too; one that
+		// holds anything else stays.
+		_ = os.Remove(dir)
 	} else {
 		fmt.Fprintf(k.Log, "git-version: no git-version hooks in %s\n", k.display(dir))
 	}
