@@ -3,17 +3,28 @@
 # and installs it into $PREFIX/bin with its manual page in
 # $PREFIX/share/man/man1. Safe to run again: it replaces what it installed.
 #
-#   ./install.sh                 install into ~/.local
+#   ./install.sh                   install into ~/.local
 #   PREFIX=/usr/local ./install.sh
+#   ./install.sh --hooks REPO      also keep REPO's version files current
+#                                  (git-version install-hooks; may be repeated)
 set -euo pipefail
 
 usage() {
-	sed -n '2,8s/^# \{0,1\}//p' "$0"
+	sed -n '2,10s/^# \{0,1\}//p' "$0"
 }
 
+repos=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
+	--hooks)
+		[ $# -ge 2 ] || { echo "install.sh: --hooks needs a repository" >&2; exit 2; }
+		repos+=("$(cd "$2" 2>/dev/null && pwd)") || { echo "install.sh: --hooks $2: no such directory" >&2; exit 2; }
+		shift ;;
+	--hooks=*)
+		dir=${1#--hooks=}
+		repos+=("$(cd "$dir" 2>/dev/null && pwd)") || { echo "install.sh: --hooks $dir: no such directory" >&2; exit 2; }
+		;;
 	*) echo "install.sh: unknown option $1 (see ./install.sh --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -43,6 +54,12 @@ for bin in "$build"/*; do
 	mv -f "$PREFIX/bin/.$name.new" "$PREFIX/bin/$name"
 	"$bin" --man >"$PREFIX/share/man/man1/$name.1"
 	echo "installed $PREFIX/bin/$name ($version)"
+done
+
+# The hooks find git-version on PATH; the filter is set up with the full
+# path of the binary installed here.
+for repo in ${repos[@]+"${repos[@]}"}; do
+	"$PREFIX/bin/git-version" -C "$repo" install-hooks
 done
 
 case ":$PATH:" in
