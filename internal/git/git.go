@@ -25,8 +25,9 @@ type Repo struct {
 	CommonDir string
 	Bare      bool
 	Shallow   bool
-	// Head is the commit HEAD points at (empty in a repository without
-	// commits); HeadRef is what HEAD names: "refs/heads/main", or "HEAD"
+	// Head is the commit HEAD pointed at when the repository was opened
+	// (empty in a repository without commits); open again to see a later
+	// one. HeadRef is what HEAD names: "refs/heads/main", or "HEAD"
 	// when detached.
 	Head    string
 	HeadRef string

@@ -35,7 +35,8 @@ func TestCacheIsTrustedOnlyWhenRight(t *testing.T) {
 	}
 	describe := func() version.Version {
 		t.Helper()
-		res, err := k.Project.Describe(ctx, "", rules)
+		// A fresh Open: a Project knows HEAD as it was when opened.
+		res, err := open(t, dir).Describe(ctx, "", rules)
 		if err != nil {
 			t.Fatal(err)
 		}
