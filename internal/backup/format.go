@@ -60,7 +60,8 @@ func DumpName(name string) string {
 	return name
 }
 
-// Decompress reads r decompressed; name is the backup's, for messages.
+// Decompress reads r decompressed, in a goroutine of its own that keeps a
+// little ahead of the reader; name is the backup's, for messages.
 func Decompress(r io.Reader, f Format, name string) (io.ReadCloser, error) {
 	var (
 		out    io.Reader
@@ -92,5 +93,5 @@ func Decompress(r io.Reader, f Format, name string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpack %s: %w", name, err)
 	}
-	return &readErrors{r: out, c: closer, what: "unpack " + name}, nil
+	return newReadAhead(&readErrors{r: out, c: closer, what: "unpack " + name}), nil
 }
