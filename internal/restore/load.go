@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/citools/citools/internal/restore/script"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -37,17 +38,43 @@ type loader struct {
 	ownDB       string // the dump's own database, from its CREATE DATABASE
 	restrictKey string
 	post        *postData
+	// postStart is when the post-data section began: the first index or
+	// constraint.
+	postStart time.Time
+}
+
+// Phases is where a restore's time went.
+type Phases struct {
+	// Create is making the new database.
+	Create time.Duration
+	// Data is the dump up to its first index or constraint: the schema and
+	// the COPY data.
+	Data time.Duration
+	// PostData is the rest: indexes, constraints, triggers, grants.
+	PostData time.Duration
+	// Swap is giving the new database its name and dropping the old one.
+	Swap time.Duration
 }
 
 // Load executes the dump read from r into database scratch. name is the
-// dump's name in messages ("database_first.sql").
-func Load(ctx context.Context, cfg *pgconn.Config, section, scratch, name string, r io.Reader, opts Options) (err error) {
+// dump's name in messages ("database_first.sql"). It fills in the Data and
+// PostData phases.
+func Load(ctx context.Context, cfg *pgconn.Config, section, scratch, name string, r io.Reader, opts Options) (phases Phases, err error) {
+	start := time.Now()
+	cfg = restoreSession(cfg)
 	conn, err := connect(ctx, cfg, scratch, section)
 	if err != nil {
-		return err
+		return phases, err
 	}
 	defer conn.Close(context.Background())
 	l := &loader{opts: opts, conn: conn, scanner: script.NewScanner(r), name: name, scratch: scratch}
+	defer func() {
+		end := time.Now()
+		if l.postStart.IsZero() {
+			l.postStart = end
+		}
+		phases.Data, phases.PostData = l.postStart.Sub(start), end.Sub(l.postStart)
+	}()
 	if opts.Jobs > 1 {
 		l.post = newPostData(ctx, cfg, section, scratch, opts.Jobs)
 		defer func() {
@@ -56,7 +83,21 @@ func Load(ctx context.Context, cfg *pgconn.Config, section, scratch, name string
 			}
 		}()
 	}
-	return l.run(ctx)
+	return phases, l.run(ctx)
+}
+
+// restoreSession is cfg for the sessions that restore into the new
+// database. They commit without waiting for the disk
+// (synchronous_commit=off): should the server crash, the half-restored
+// database is dropped anyway, and a dump of many small statements no longer
+// waits for a flush after each.
+func restoreSession(cfg *pgconn.Config) *pgconn.Config {
+	cfg = cfg.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	return cfg
 }
 
 func (l *loader) run(ctx context.Context) error {
@@ -223,6 +264,12 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 		// as psql does.
 		_ = l.scanner.SkipCopy()
 		return fmt.Errorf("%s: %w", excerpt(item.Text), err)
+	}
+	if l.postStart.IsZero() {
+		switch item.TOCType {
+		case "INDEX", "CONSTRAINT", "FK CONSTRAINT":
+			l.postStart = time.Now()
+		}
 	}
 	sql, skip := l.rewrite(item.Text)
 	if skip {
