@@ -41,6 +41,18 @@ type loader struct {
 	// postStart is when the post-data section began: the first index or
 	// constraint.
 	postStart time.Time
+	// dbComment is the dump's COMMENT ON DATABASE, held back for the swap.
+	dbComment string
+}
+
+// Loaded is how a dump went in.
+type Loaded struct {
+	// Phases has Data and PostData filled in.
+	Phases Phases
+	// DatabaseComment is the dump's COMMENT ON DATABASE (pg_dump -C), for
+	// the swap to run: until then the new database's comment says that it
+	// is being restored.
+	DatabaseComment string
 }
 
 // Phases is where a restore's time went.
@@ -57,14 +69,13 @@ type Phases struct {
 }
 
 // Load executes the dump read from r into database scratch. name is the
-// dump's name in messages ("database_first.sql"). It fills in the Data and
-// PostData phases.
-func Load(ctx context.Context, cfg *pgconn.Config, section, scratch, name string, r io.Reader, opts Options) (phases Phases, err error) {
+// dump's name in messages ("database_first.sql").
+func Load(ctx context.Context, cfg *pgconn.Config, section, scratch, name string, r io.Reader, opts Options) (loaded Loaded, err error) {
 	start := time.Now()
 	cfg = restoreSession(cfg)
 	conn, err := connect(ctx, cfg, scratch, section)
 	if err != nil {
-		return phases, err
+		return loaded, err
 	}
 	defer conn.Close(context.Background())
 	l := &loader{opts: opts, conn: conn, scanner: script.NewScanner(r), name: name, scratch: scratch}
@@ -73,17 +84,24 @@ func Load(ctx context.Context, cfg *pgconn.Config, section, scratch, name string
 		if l.postStart.IsZero() {
 			l.postStart = end
 		}
-		phases.Data, phases.PostData = l.postStart.Sub(start), end.Sub(l.postStart)
+		loaded.Phases.Data, loaded.Phases.PostData = l.postStart.Sub(start), end.Sub(l.postStart)
+		loaded.DatabaseComment = l.dbComment
 	}()
 	if opts.Jobs > 1 {
-		l.post = newPostData(ctx, cfg, section, scratch, opts.Jobs)
+		l.post = newPostData(ctx, opts.Jobs, func(ctx context.Context) (statementRunner, error) {
+			conn, err := connect(ctx, cfg, scratch, section)
+			if err != nil {
+				return nil, err
+			}
+			return pgSession{conn}, nil
+		})
 		defer func() {
 			if perr := l.post.close(); err == nil {
 				err = perr
 			}
 		}()
 	}
-	return phases, l.run(ctx)
+	return loaded, l.run(ctx)
 }
 
 // restoreSession is cfg for the sessions that restore into the new
@@ -162,9 +180,16 @@ func (l *loader) rewrite(sql string) (_ string, skip bool) {
 	}
 	switch words[0] {
 	case "ALTER", "COMMENT", "GRANT", "REVOKE", "SECURITY":
-		if l.ownDB != "" {
-			return renameDatabase(sql, l.ownDB, l.scratch), false
+		if l.ownDB == "" {
+			break
 		}
+		renamed := renameDatabase(sql, l.ownDB, l.scratch)
+		if renamed != sql && words[0] == "COMMENT" {
+			// The scratch database's comment marks it as being restored.
+			l.dbComment = strings.TrimSuffix(strings.TrimSpace(renamed), ";")
+			return "", true
+		}
+		return renamed, false
 	}
 	return sql, false
 }

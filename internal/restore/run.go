@@ -72,7 +72,7 @@ func Run(ctx context.Context, plan Plan, prog *progress.Reporter) []Result {
 	var live []*dbJob
 	for _, job := range jobs {
 		start := time.Now()
-		scratch, err := job.target.Create(ctx)
+		scratch, err := job.target.Create(ctx, func(msg string) { prog.Printf("%s", msg) })
 		if err != nil {
 			job.result.Err = err
 			continue
@@ -85,7 +85,7 @@ func Run(ctx context.Context, plan Plan, prog *progress.Reporter) []Result {
 		for _, job := range live {
 			if !job.swapped {
 				if err := job.target.Drop(ctx, job.scratch); err != nil {
-					prog.Printf("warning: could not drop the unfinished database %q: %v", job.scratch, err)
+					prog.Printf("warning: could not drop the unfinished database %q: %v", job.scratch.Name, err)
 				}
 			}
 		}
@@ -101,7 +101,7 @@ type dbJob struct {
 	result  *Result
 	target  Target
 	opts    Options
-	scratch string
+	scratch *Scratch
 	swapped bool
 	failed  bool
 }
@@ -218,9 +218,9 @@ func (r *runner) restore(ctx context.Context, job *dbJob, d backup.Dump, rc io.R
 	defer release()
 	db := job.result.Database
 	task := r.prog.Start("restore "+db.Name, d.Size)
-	phases, err := Load(ctx, job.target.Config, db.Section, job.scratch, db.File, task.Reader(rc), job.opts)
-	phases.Create = job.result.Phases.Create
-	job.result.Bytes, job.result.Phases = task.Bytes(), phases
+	loaded, err := Load(ctx, job.target.Config, db.Section, job.scratch.Name, db.File, task.Reader(rc), job.opts)
+	loaded.Phases.Create = job.result.Phases.Create
+	job.result.Bytes, job.result.Phases = task.Bytes(), loaded.Phases
 	task.Finish()
 	rc.Close()
 	release()
@@ -238,7 +238,7 @@ func (r *runner) restore(ctx context.Context, job *dbJob, d backup.Dump, rc io.R
 		return // reported for all by run
 	}
 	start := time.Now()
-	kept, err := job.target.Swap(ctx, job.scratch, r.plan.KeepOld)
+	kept, err := job.target.Swap(ctx, job.scratch, loaded.DatabaseComment, r.plan.KeepOld)
 	if err != nil && kept == "" {
 		r.fail(job, err)
 		return
