@@ -19,12 +19,10 @@ import (
 // together only when they share no table. Everything else waits for the work
 // in flight and runs in the main session.
 type postData struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	cfg     *pgconn.Config
-	section string
-	db      string
-	jobs    int
+	ctx    context.Context
+	cancel context.CancelFunc
+	open   func(context.Context) (statementRunner, error)
+	jobs   int
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -38,9 +36,21 @@ type postData struct {
 }
 
 type session struct {
-	conn    *pgconn.PgConn
+	conn    statementRunner
 	applied int // how many of the settings it has run
 }
+
+// statementRunner is a session that runs statements one at a time.
+type statementRunner interface {
+	Exec(ctx context.Context, sql string) error
+	Close()
+}
+
+// pgSession is a statementRunner on a server session.
+type pgSession struct{ conn *pgconn.PgConn }
+
+func (s pgSession) Exec(ctx context.Context, sql string) error { return exec(ctx, s.conn, sql) }
+func (s pgSession) Close()                                     { s.conn.Close(context.Background()) }
 
 // postTask is one statement for another session.
 type postTask struct {
@@ -65,9 +75,11 @@ type lineError struct {
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
 func (e *lineError) Unwrap() error { return e.err }
 
-func newPostData(ctx context.Context, cfg *pgconn.Config, section, db string, jobs int) *postData {
+// newPostData runs post-data work in up to jobs sessions, each opened by
+// open when first needed.
+func newPostData(ctx context.Context, jobs int, open func(context.Context) (statementRunner, error)) *postData {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &postData{ctx: ctx, cancel: cancel, cfg: cfg, section: section, db: db, jobs: jobs, busy: map[string]bool{}}
+	p := &postData{ctx: ctx, cancel: cancel, open: open, jobs: jobs, busy: map[string]bool{}}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
@@ -207,7 +219,7 @@ func (p *postData) run(s *session, t postTask, settings int) {
 
 func (p *postData) runTask(sp **session, t postTask, settings int) error {
 	if *sp == nil {
-		conn, err := connect(p.ctx, p.cfg, p.db, p.section)
+		conn, err := p.open(p.ctx)
 		if err != nil {
 			return err
 		}
@@ -221,12 +233,12 @@ func (p *postData) runTask(sp **session, t postTask, settings int) error {
 	todo := p.settings[s.applied:settings]
 	p.mu.Unlock()
 	for _, sql := range todo {
-		if err := exec(p.ctx, s.conn, sql); err != nil {
+		if err := s.conn.Exec(p.ctx, sql); err != nil {
 			return fmt.Errorf("%s: %w", excerpt(sql), err)
 		}
 	}
 	s.applied = settings
-	if err := exec(p.ctx, s.conn, t.sql); err != nil {
+	if err := s.conn.Exec(p.ctx, t.sql); err != nil {
 		return fmt.Errorf("%s: %w", excerpt(t.sql), err)
 	}
 	return nil
@@ -246,7 +258,7 @@ func (p *postData) wait() error {
 func (p *postData) close() error {
 	err := p.wait()
 	for _, s := range p.all {
-		s.conn.Close(context.Background())
+		s.conn.Close()
 	}
 	p.cancel()
 	return err
