@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	dsbzip2 "github.com/dsnet/compress/bzip2"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -301,5 +303,140 @@ func TestUnpackRefusesTraversal(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(tmp, "..", "keep.sql")); err == nil {
 			t.Errorf("%s: a file was written outside tempdir", name)
 		}
+	}
+}
+
+// dump is text like a dump's, varied enough for bzip2 to need many blocks.
+func dump(rows int) []byte {
+	var b bytes.Buffer
+	x := uint32(1)
+	for i := range rows {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		fmt.Fprintf(&b, "%d\t%08x\trow %d\t\\N\n", i, x, x%977)
+	}
+	return b.Bytes()
+}
+
+func bz2(t *testing.T, data []byte) []byte {
+	var b bytes.Buffer
+	w, err := dsbzip2.NewWriter(&b, &dsbzip2.WriterConfig{Level: 1}) // 100 kB blocks
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestParallelBzip2(t *testing.T) {
+	data := dump(40_000) // about 1.3 MB: 14 blocks
+	one := bz2(t, data)
+	two := append(bz2(t, data[:len(data)/3]), bz2(t, data[len(data)/3:])...) // as pbzip2 writes
+	empty := bz2(t, nil)
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want []byte
+	}{
+		{"one stream", one, data},
+		{"two streams", two, data},
+		{"an empty stream", empty, nil},
+		{"empty streams around", append(append(append([]byte{}, empty...), one...), empty...), data},
+	} {
+		for _, workers := range []int{1, 3} {
+			for name, r := range map[string]io.Reader{
+				"whole":    bytes.NewReader(tc.in),
+				"one byte": iotest.OneByteReader(bytes.NewReader(tc.in)),
+			} {
+				z := newParallelBzip2(r, workers)
+				got, err := io.ReadAll(z)
+				z.Close()
+				if err != nil || !bytes.Equal(got, tc.want) {
+					t.Errorf("%s, %d workers, %s reads: got %d bytes, %v; want %d", tc.name, workers, name, len(got), err, len(tc.want))
+				}
+			}
+		}
+	}
+
+	// Cut anywhere, changed anywhere: an error, never a short success.
+	for _, cut := range []int{0, 3, 4, 10, len(one) / 2, len(one) - 5, len(one) - 1} {
+		if got, err := io.ReadAll(newParallelBzip2(bytes.NewReader(one[:cut]), 2)); err == nil {
+			t.Errorf("cut at %d of %d: %d bytes and no error", cut, len(one), len(got))
+		}
+	}
+	for _, at := range []int{4, 20, len(one) / 3, len(one) - 3} {
+		bad := bytes.Clone(one)
+		bad[at] ^= 0x10
+		if got, err := io.ReadAll(newParallelBzip2(bytes.NewReader(bad), 2)); err == nil && bytes.Equal(got, data) {
+			t.Errorf("byte %d changed: read back unchanged", at)
+		} else if err == nil {
+			t.Errorf("byte %d changed: %d bytes and no error", at, len(got))
+		}
+	}
+	if _, err := io.ReadAll(newParallelBzip2(strings.NewReader("SELECT 1;\n"), 2)); err == nil {
+		t.Error("plain text decoded")
+	}
+	// Closed half-way, it stops.
+	z := newParallelBzip2(bytes.NewReader(one), 2)
+	z.Read(make([]byte, 100))
+	z.Close()
+}
+
+// Bits copied at every offset come out as they went in.
+func TestBitCopy(t *testing.T) {
+	src := []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x80, 0xff}
+	bit := func(b []byte, i int) byte { return b[i/8] >> (7 - i%8) & 1 }
+	for from := 0; from < 40; from++ {
+		for n := 1; from+n <= 8*len(src)-16; n += 7 {
+			in := &bitInput{buf: src}
+			seg := in.segment(from, from+n)
+			var w bitWriter
+			w.uint(0b101, 3)
+			w.bits(seg.data, seg.bits)
+			for i := range n {
+				if bit(w.buf, 3+i) != bit(src, from+i) {
+					t.Fatalf("from %d, %d bits: bit %d differs", from, n, i)
+				}
+			}
+		}
+	}
+}
+
+// Block data that happens to hold a block's magic number splits the block
+// in two; the reader decodes the halves together.
+func TestParallelBzip2FalseMagic(t *testing.T) {
+	data := dump(2000) // one block
+	stream := bz2(t, data)
+	in := &bitInput{r: bytes.NewReader(stream)}
+	if _, err := in.readHeader(); err != nil {
+		t.Fatal(err)
+	}
+	end, isEnd, err := in.nextMagic(in.pos + magicBits)
+	if err != nil || !isEnd {
+		t.Fatalf("end of stream at %d, %v, %v", end, isEnd, err)
+	}
+	crc, err := in.streamEnd(end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := (32 + end) / 2
+	z := &parallelBzip2{order: make(chan *bz2Job, 3), stop: make(chan struct{})}
+	for _, seg := range []segment{in.segment(32, mid), in.segment(mid, end)} {
+		job := &bz2Job{seg: seg, level: '1', done: make(chan struct{})}
+		job.out, job.err = decodeBlock(job.seg, job.level)
+		close(job.done)
+		z.order <- job
+	}
+	endJob := &bz2Job{end: true, crc: crc, done: make(chan struct{})}
+	close(endJob.done)
+	z.order <- endJob
+	close(z.order)
+	got, err := io.ReadAll(z)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("got %d bytes, %v; want %d", len(got), err, len(data))
 	}
 }

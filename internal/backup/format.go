@@ -3,9 +3,9 @@ package backup
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
-	dsbzip2 "github.com/dsnet/compress/bzip2"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
@@ -76,8 +76,7 @@ func Decompress(r io.Reader, f Format, name string) (io.ReadCloser, error) {
 		z, err = gzip.NewReader(r)
 		out, closer = z, z
 	case "bz2":
-		var z *dsbzip2.Reader
-		z, err = dsbzip2.NewReader(r, nil)
+		z := newParallelBzip2(r, runtime.GOMAXPROCS(0))
 		out, closer = z, z
 	case "xz":
 		out, err = xz.NewReader(r)
