@@ -18,10 +18,13 @@ type Options struct {
 	// NoPrivileges skips GRANT, REVOKE and ALTER DEFAULT PRIVILEGES.
 	NoOwner      bool
 	NoPrivileges bool
-	// Jobs is how many extra sessions build the indexes and constraints of
-	// the dump's post-data section at once; 0 or 1 builds them in the main
-	// session, one at a time, as psql would.
+	// Jobs is how many extra sessions load tables, and later build the
+	// indexes and constraints of the dump's post-data section, at once; 0
+	// or 1 does all in the main session, one at a time, as psql would.
 	Jobs int
+	// TempDir is where the COPY data of a table is kept when its session
+	// falls behind the dump ("" is the system's).
+	TempDir string
 	// Warn receives the server's warnings.
 	Warn func(string)
 }
@@ -274,6 +277,9 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 	case script.Meta:
 		return l.meta(ctx, item)
 	case script.CopyIn:
+		if l.post != nil && l.conn.TxStatus() == 'I' {
+			return l.copyElsewhere(item)
+		}
 		if err := l.barrier(); err != nil {
 			return err
 		}
@@ -319,6 +325,28 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 		}
 	}
 	return nil
+}
+
+// copyElsewhere loads a table in another session, through a spool, and
+// reads the dump on to the end of its data without waiting for it: the next
+// table can start loading in yet another session. A failure of the COPY
+// shows at the next barrier.
+func (l *loader) copyElsewhere(item script.Item) error {
+	data := newSpool(l.opts.TempDir)
+	if err := l.post.dispatch(postTask{sql: item.Text, line: item.Line, group: groupData, copy: data}); err != nil {
+		return err
+	}
+	_, err := io.Copy(data, l.scanner.CopyData())
+	if readErr := l.scanner.CopyErr(); readErr != nil {
+		data.finish(readErr)
+		return &lineError{line: l.scanner.Line(), err: readErr}
+	}
+	if errors.Is(err, errSpoolClosed) {
+		// The COPY failed: read past its data, as psql does.
+		return l.scanner.SkipCopy()
+	}
+	data.finish(err)
+	return err
 }
 
 // barrier waits for the post-data work in flight, which later statements

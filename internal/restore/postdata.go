@@ -3,21 +3,25 @@ package restore
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/citools/citools/internal/restore/script"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// postData builds the indexes and constraints of a dump's post-data section
-// in several sessions at once, as pg_restore -j does: psql builds them one
-// at a time, and each is a full scan and sort of its table.
+// postData loads the tables of a dump and builds the indexes and
+// constraints of its post-data section in several sessions at once, as
+// pg_restore -j does: psql does each in turn, and each keeps one core of
+// the server busy at most.
 //
-// Index and constraint builds each lock one table, so they cannot deadlock
-// one another. Foreign keys lock two tables and need the referenced table's
-// keys, so they start only after every index and key is built, and two run
-// together only when they share no table. Everything else waits for the work
-// in flight and runs in the main session.
+// Consecutive COPY blocks load their tables at once, each table in one
+// session, so its rows keep their order. Index and constraint builds each
+// lock one table, so they cannot deadlock one another. Foreign keys lock two
+// tables and need the referenced table's keys, so they start only after
+// every index and key is built, and two run together only when they share no
+// table. Each kind of work waits for the kind before it to finish, and
+// everything else waits for the work in flight and runs in the main session.
 type postData struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -43,6 +47,8 @@ type session struct {
 // statementRunner is a session that runs statements one at a time.
 type statementRunner interface {
 	Exec(ctx context.Context, sql string) error
+	// CopyFrom runs COPY … FROM STDIN with the data read from r.
+	CopyFrom(ctx context.Context, r io.Reader, sql string) error
 	Close()
 }
 
@@ -52,16 +58,24 @@ type pgSession struct{ conn *pgconn.PgConn }
 func (s pgSession) Exec(ctx context.Context, sql string) error { return exec(ctx, s.conn, sql) }
 func (s pgSession) Close()                                     { s.conn.Close(context.Background()) }
 
+func (s pgSession) CopyFrom(ctx context.Context, r io.Reader, sql string) error {
+	_, err := s.conn.CopyFrom(ctx, r, sql)
+	return err
+}
+
 // postTask is one statement for another session.
 type postTask struct {
 	sql    string
 	line   int
-	group  int      // groupKeys or groupForeignKeys
+	group  int      // groupData, groupKeys or groupForeignKeys
 	tables []string // the tables a foreign key locks
+	// copy is the data of a COPY … FROM stdin.
+	copy *spool
 }
 
 const (
-	groupKeys = iota + 1
+	groupData = iota + 1
+	groupKeys
 	groupForeignKeys
 )
 
@@ -201,6 +215,10 @@ func (p *postData) conflicts(t postTask) bool {
 
 func (p *postData) run(s *session, t postTask, settings int) {
 	err := p.runTask(&s, t, settings)
+	if t.copy != nil {
+		// Whatever became of the COPY, the dump is read on past its data.
+		t.copy.stop()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running--
@@ -238,6 +256,12 @@ func (p *postData) runTask(sp **session, t postTask, settings int) error {
 		}
 	}
 	s.applied = settings
+	if t.copy != nil {
+		if err := s.conn.CopyFrom(p.ctx, t.copy, t.sql); err != nil {
+			return fmt.Errorf("%s: %w", excerpt(t.sql), err)
+		}
+		return nil
+	}
 	if err := s.conn.Exec(p.ctx, t.sql); err != nil {
 		return fmt.Errorf("%s: %w", excerpt(t.sql), err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -87,6 +88,14 @@ func (s *fakeSession) Exec(ctx context.Context, sql string) error {
 		return errors.New("boom")
 	}
 	return nil
+}
+
+func (s *fakeSession) CopyFrom(ctx context.Context, r io.Reader, sql string) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	return s.Exec(ctx, fmt.Sprintf("%s %q", sql, data))
 }
 
 func (s *fakeSession) Close() {}

@@ -64,6 +64,7 @@ func Run(ctx context.Context, plan Plan, prog *progress.Reporter) []Result {
 				NoOwner:      plan.NoOwner || db.NoOwner,
 				NoPrivileges: plan.NoPrivileges || db.NoPrivileges,
 				Jobs:         plan.Jobs,
+				TempDir:      cfg.Backup.TempDir,
 			},
 		})
 	}
