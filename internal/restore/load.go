@@ -330,7 +330,7 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 // copyElsewhere loads a table in another session, through a spool, and
 // reads the dump on to the end of its data without waiting for it: the next
 // table can start loading in yet another session. A failure of the COPY
-// shows at the next barrier.
+// shows at the next barrier, or at once if it comes before the data is read.
 func (l *loader) copyElsewhere(item script.Item) error {
 	data := newSpool(l.opts.TempDir)
 	if err := l.post.dispatch(postTask{sql: item.Text, line: item.Line, group: groupData, copy: data}); err != nil {
@@ -342,8 +342,12 @@ func (l *loader) copyElsewhere(item script.Item) error {
 		return &lineError{line: l.scanner.Line(), err: readErr}
 	}
 	if errors.Is(err, errSpoolClosed) {
-		// The COPY failed: read past its data, as psql does.
-		return l.scanner.SkipCopy()
+		// The COPY failed (or was interrupted): say why once the work in
+		// flight is done, without reading the rest of its data.
+		if err := l.post.wait(); err != nil {
+			return err
+		}
+		return errSpoolClosed
 	}
 	data.finish(err)
 	return err

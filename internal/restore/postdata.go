@@ -17,11 +17,14 @@ import (
 //
 // Consecutive COPY blocks load their tables at once, each table in one
 // session, so its rows keep their order. Index and constraint builds each
-// lock one table, so they cannot deadlock one another. Foreign keys lock two
-// tables and need the referenced table's keys, so they start only after
-// every index and key is built, and two run together only when they share no
-// table. Each kind of work waits for the kind before it to finish, and
-// everything else waits for the work in flight and runs in the main session.
+// lock one table, so they cannot deadlock one another; one whose lock
+// conflicts with a running build's (a primary key and an index of one
+// table) waits for it rather than take a session to wait in. Foreign keys
+// lock two tables and need the referenced table's keys, so they start only
+// after every index and key is built, and two run together only when they
+// share no table. Each kind of work waits for the kind before it to finish,
+// and everything else waits for the work in flight and runs in the main
+// session.
 type postData struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -34,7 +37,7 @@ type postData struct {
 	all      []*session
 	running  int
 	group    int
-	busy     map[string]bool
+	busy     map[string]tableUse
 	err      error
 	settings []string
 }
@@ -65,12 +68,25 @@ func (s pgSession) CopyFrom(ctx context.Context, r io.Reader, sql string) error 
 
 // postTask is one statement for another session.
 type postTask struct {
-	sql    string
-	line   int
-	group  int      // groupData, groupKeys or groupForeignKeys
-	tables []string // the tables a foreign key locks
+	sql   string
+	line  int
+	group int // groupData, groupKeys or groupForeignKeys
+	// tables are the tables it locks; exclusive when no other task may work
+	// on them meanwhile (ALTER TABLE takes an ACCESS EXCLUSIVE lock, a
+	// foreign key a SHARE ROW EXCLUSIVE one on both tables), else only
+	// other exclusive tasks are kept out (CREATE INDEX takes a SHARE lock).
+	// A task is not started while it would wait for a lock: its session
+	// would sit idle, as pg_restore -j avoids too.
+	tables    []string
+	exclusive bool
 	// copy is the data of a COPY … FROM stdin.
 	copy *spool
+}
+
+// tableUse is how the running tasks use one table.
+type tableUse struct {
+	shared    int
+	exclusive bool
 }
 
 const (
@@ -93,7 +109,7 @@ func (e *lineError) Unwrap() error { return e.err }
 // open when first needed.
 func newPostData(ctx context.Context, jobs int, open func(context.Context) (statementRunner, error)) *postData {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &postData{ctx: ctx, cancel: cancel, open: open, jobs: jobs, busy: map[string]bool{}}
+	p := &postData{ctx: ctx, cancel: cancel, open: open, jobs: jobs, busy: map[string]tableUse{}}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
@@ -103,7 +119,7 @@ func newPostData(ctx context.Context, jobs int, open func(context.Context) (stat
 func postDataTask(tocType, sql string) (postTask, bool) {
 	switch tocType {
 	case "INDEX":
-		tokens := script.Tokens(sql, 12)
+		tokens := script.Tokens(sql, 16)
 		i := 0
 		if !word(tokens, &i, "CREATE") {
 			return postTask{}, false
@@ -112,7 +128,18 @@ func postDataTask(tocType, sql string) (postTask, bool) {
 		if !word(tokens, &i, "INDEX") || word(tokens, &i, "CONCURRENTLY") {
 			return postTask{}, false
 		}
-		return postTask{sql: sql, group: groupKeys}, true
+		if word(tokens, &i, "IF") && !(word(tokens, &i, "NOT") && word(tokens, &i, "EXISTS")) {
+			return postTask{}, false
+		}
+		if _, ok := qualifiedName(tokens, &i); !ok || !word(tokens, &i, "ON") {
+			return postTask{}, false
+		}
+		word(tokens, &i, "ONLY")
+		table, ok := qualifiedName(tokens, &i)
+		if !ok {
+			return postTask{}, false
+		}
+		return postTask{sql: sql, group: groupKeys, tables: []string{table}}, true
 	case "CONSTRAINT", "FK CONSTRAINT":
 		tokens := script.Tokens(sql, 0)
 		i := 0
@@ -127,13 +154,13 @@ func postDataTask(tocType, sql string) (postTask, bool) {
 		i++ // the constraint's name
 		switch {
 		case tocType == "CONSTRAINT" && (tokens[i].Word == "PRIMARY" || tokens[i].Word == "UNIQUE" || tokens[i].Word == "EXCLUDE" || tokens[i].Word == "CHECK"):
-			return postTask{sql: sql, group: groupKeys}, true
+			return postTask{sql: sql, group: groupKeys, tables: []string{table}, exclusive: true}, true
 		case tocType == "FK CONSTRAINT" && tokens[i].Word == "FOREIGN":
 			for ; i < len(tokens); i++ {
 				if tokens[i].Word == "REFERENCES" {
 					i++
 					if parent, ok := qualifiedName(tokens, &i); ok {
-						return postTask{sql: sql, group: groupForeignKeys, tables: []string{table, parent}}, true
+						return postTask{sql: sql, group: groupForeignKeys, tables: []string{table, parent}, exclusive: true}, true
 					}
 				}
 			}
@@ -198,7 +225,13 @@ func (p *postData) dispatch(t postTask) error {
 	}
 	p.running++
 	for _, table := range t.tables {
-		p.busy[table] = true
+		use := p.busy[table]
+		if t.exclusive {
+			use.exclusive = true
+		} else {
+			use.shared++
+		}
+		p.busy[table] = use
 	}
 	go p.run(s, t, len(p.settings))
 	return nil
@@ -206,7 +239,7 @@ func (p *postData) dispatch(t postTask) error {
 
 func (p *postData) conflicts(t postTask) bool {
 	for _, table := range t.tables {
-		if p.busy[table] {
+		if use := p.busy[table]; use.exclusive || t.exclusive && use.shared > 0 {
 			return true
 		}
 	}
@@ -223,7 +256,17 @@ func (p *postData) run(s *session, t postTask, settings int) {
 	defer p.mu.Unlock()
 	p.running--
 	for _, table := range t.tables {
-		delete(p.busy, table)
+		use := p.busy[table]
+		if t.exclusive {
+			use.exclusive = false
+		} else {
+			use.shared--
+		}
+		if use == (tableUse{}) {
+			delete(p.busy, table)
+		} else {
+			p.busy[table] = use
+		}
 	}
 	if s != nil {
 		p.idle = append(p.idle, s)

@@ -14,30 +14,32 @@ import (
 
 func TestPostDataTask(t *testing.T) {
 	for _, tc := range []struct {
-		toc, sql string
-		ok       bool
-		group    int
-		tables   []string
+		toc, sql  string
+		ok        bool
+		group     int
+		tables    []string
+		exclusive bool
 	}{
-		{"INDEX", "CREATE INDEX t_a ON public.t USING btree (a);", true, groupKeys, nil},
-		{"INDEX", "CREATE UNIQUE INDEX t_b ON public.t USING btree (b);", true, groupKeys, nil},
-		{"INDEX", "CREATE INDEX CONCURRENTLY t_a ON public.t (a);", false, 0, nil},
-		{"INDEX", "ALTER INDEX public.t_a ATTACH PARTITION public.p_a;", false, 0, nil},
-		{"CONSTRAINT", "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id);", true, groupKeys, nil},
-		{"CONSTRAINT", "ALTER TABLE ONLY public.t ADD CONSTRAINT t_u UNIQUE (a);", true, groupKeys, nil},
-		{"CONSTRAINT", "ALTER TABLE public.t ADD CONSTRAINT t_x EXCLUDE USING gist (r WITH &&);", true, groupKeys, nil},
-		{"CONSTRAINT", "ALTER TABLE public.t ADD CONSTRAINT t_c CHECK (a > 0) NOT VALID;", true, groupKeys, nil},
-		{"CONSTRAINT", "ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('s');", false, 0, nil},
-		{"FK CONSTRAINT", "ALTER TABLE ONLY public.r\n    ADD CONSTRAINT r_t_fkey FOREIGN KEY (t_id) REFERENCES public.t(id);", true, groupForeignKeys, []string{"public.r", "public.t"}},
-		{"FK CONSTRAINT", `ALTER TABLE ONLY "S"."Child" ADD CONSTRAINT c FOREIGN KEY (p) REFERENCES "S"."Parent"(id) ON DELETE CASCADE;`, true, groupForeignKeys, []string{"S.Child", "S.Parent"}},
-		{"FK CONSTRAINT", "ALTER TABLE ONLY r ADD CONSTRAINT c FOREIGN KEY (p) REFERENCES r(id);", true, groupForeignKeys, []string{"r", "r"}},
-		{"TRIGGER", "CREATE TRIGGER tr AFTER INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION f();", false, 0, nil},
-		{"", "CREATE INDEX t_a ON public.t (a);", false, 0, nil},
+		{"INDEX", "CREATE INDEX t_a ON public.t USING btree (a);", true, groupKeys, []string{"public.t"}, false},
+		{"INDEX", "CREATE UNIQUE INDEX t_b ON ONLY public.t USING btree (b);", true, groupKeys, []string{"public.t"}, false},
+		{"INDEX", `CREATE INDEX "Idx" ON "S"."T" (a);`, true, groupKeys, []string{"S.T"}, false},
+		{"INDEX", "CREATE INDEX CONCURRENTLY t_a ON public.t (a);", false, 0, nil, false},
+		{"INDEX", "ALTER INDEX public.t_a ATTACH PARTITION public.p_a;", false, 0, nil, false},
+		{"CONSTRAINT", "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id);", true, groupKeys, []string{"public.t"}, true},
+		{"CONSTRAINT", "ALTER TABLE ONLY public.t ADD CONSTRAINT t_u UNIQUE (a);", true, groupKeys, []string{"public.t"}, true},
+		{"CONSTRAINT", "ALTER TABLE public.t ADD CONSTRAINT t_x EXCLUDE USING gist (r WITH &&);", true, groupKeys, []string{"public.t"}, true},
+		{"CONSTRAINT", "ALTER TABLE public.t ADD CONSTRAINT t_c CHECK (a > 0) NOT VALID;", true, groupKeys, []string{"public.t"}, true},
+		{"CONSTRAINT", "ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('s');", false, 0, nil, false},
+		{"FK CONSTRAINT", "ALTER TABLE ONLY public.r\n    ADD CONSTRAINT r_t_fkey FOREIGN KEY (t_id) REFERENCES public.t(id);", true, groupForeignKeys, []string{"public.r", "public.t"}, true},
+		{"FK CONSTRAINT", `ALTER TABLE ONLY "S"."Child" ADD CONSTRAINT c FOREIGN KEY (p) REFERENCES "S"."Parent"(id) ON DELETE CASCADE;`, true, groupForeignKeys, []string{"S.Child", "S.Parent"}, true},
+		{"FK CONSTRAINT", "ALTER TABLE ONLY r ADD CONSTRAINT c FOREIGN KEY (p) REFERENCES r(id);", true, groupForeignKeys, []string{"r", "r"}, true},
+		{"TRIGGER", "CREATE TRIGGER tr AFTER INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION f();", false, 0, nil, false},
+		{"", "CREATE INDEX t_a ON public.t (a);", false, 0, nil, false},
 	} {
 		task, ok := postDataTask(tc.toc, tc.sql)
-		if ok != tc.ok || task.group != tc.group || !slices.Equal(task.tables, tc.tables) {
-			t.Errorf("postDataTask(%q, %q) = group %d tables %q, %v; want group %d tables %q, %v",
-				tc.toc, tc.sql, task.group, task.tables, ok, tc.group, tc.tables, tc.ok)
+		if ok != tc.ok || task.group != tc.group || !slices.Equal(task.tables, tc.tables) || task.exclusive != tc.exclusive {
+			t.Errorf("postDataTask(%q, %q) = group %d tables %q exclusive %v, %v; want group %d tables %q exclusive %v, %v",
+				tc.toc, tc.sql, task.group, task.tables, task.exclusive, ok, tc.group, tc.tables, tc.exclusive, tc.ok)
 		}
 	}
 }
@@ -104,16 +106,21 @@ func TestPostDataOrder(t *testing.T) {
 	f := &fakeSessions{running: map[string]bool{}, ran: map[int][]string{}}
 	p := newPostData(context.Background(), 2, f.open)
 	p.addSetting("SET search_path = s;")
-	keys := []string{"k1", "k2", "k3", "k4"}
-	for i, k := range keys {
-		if err := p.dispatch(postTask{sql: k, line: i, group: groupKeys}); err != nil {
+	keys := []postTask{
+		{sql: "k1 pkey t", group: groupKeys, tables: []string{"t"}, exclusive: true},
+		{sql: "k2 pkey u", group: groupKeys, tables: []string{"u"}, exclusive: true},
+		{sql: "k3 index t", group: groupKeys, tables: []string{"t"}},
+		{sql: "k4 index t", group: groupKeys, tables: []string{"t"}},
+	}
+	for _, k := range keys {
+		if err := p.dispatch(k); err != nil {
 			t.Fatal(err)
 		}
 	}
 	fks := []postTask{
-		{sql: "fk r->t", group: groupForeignKeys, tables: []string{"r", "t"}},
-		{sql: "fk s->t", group: groupForeignKeys, tables: []string{"s", "t"}},
-		{sql: "fk u->v", group: groupForeignKeys, tables: []string{"u", "v"}},
+		{sql: "fk r->t", group: groupForeignKeys, tables: []string{"r", "t"}, exclusive: true},
+		{sql: "fk s->t", group: groupForeignKeys, tables: []string{"s", "t"}, exclusive: true},
+		{sql: "fk u->v", group: groupForeignKeys, tables: []string{"u", "v"}, exclusive: true},
 	}
 	for _, fk := range fks {
 		if err := p.dispatch(fk); err != nil {
@@ -142,10 +149,19 @@ func TestPostDataOrder(t *testing.T) {
 	}
 	// Keys overlap each other (that is the point), foreign keys sharing a
 	// table never do.
+	together := map[string]bool{}
 	for _, o := range f.overlap {
+		together[o] = true
 		if strings.Contains(o, "fk r->t") && strings.Contains(o, "fk s->t") {
 			t.Errorf("foreign keys on one table ran together: %s", o)
 		}
+		if strings.Contains(o, "pkey t") && strings.Contains(o, "index t") {
+			t.Errorf("a key and an index of one table ran together: %s", o)
+		}
+	}
+	ran := func(a, b string) bool { return together[a+" | "+b] || together[b+" | "+a] }
+	if !ran("k1 pkey t", "k2 pkey u") || !ran("k3 index t", "k4 index t") {
+		t.Errorf("keys of two tables, or two indexes of one, did not run together: %q", f.overlap)
 	}
 	// Each session ran the setting first.
 	for id, sqls := range f.ran {

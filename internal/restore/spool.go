@@ -40,7 +40,38 @@ func newSpool(dir string) *spool {
 	return s
 }
 
+// spoolChunk is how much ReadFrom reads at a time.
+const spoolChunk = 256 << 10
+
+// ReadFrom reads r to its end into the spool, in chunks the reader then
+// takes its data from: one copy less than through Write.
+func (s *spool) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	for {
+		chunk := make([]byte, spoolChunk)
+		n, err := io.ReadAtLeast(r, chunk, spoolChunk/2)
+		if n > 0 {
+			if _, werr := s.write(chunk[:n], true); werr != nil {
+				return total, werr
+			}
+			total += int64(n)
+		}
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return total, nil
+		default:
+			return total, err
+		}
+	}
+}
+
 func (s *spool) Write(p []byte) (int, error) {
+	return s.write(p, false)
+}
+
+// write adds p, which the spool may keep when owned.
+func (s *spool) write(p []byte, owned bool) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped {
@@ -48,7 +79,10 @@ func (s *spool) Write(p []byte) (int, error) {
 	}
 	defer s.cond.Signal()
 	if s.file == nil && s.memSize+len(p) <= spoolMemory {
-		s.mem = append(s.mem, append([]byte(nil), p...))
+		if !owned {
+			p = append([]byte(nil), p...)
+		}
+		s.mem = append(s.mem, p)
 		s.memSize += len(p)
 		return len(p), nil
 	}

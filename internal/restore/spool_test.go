@@ -39,6 +39,18 @@ func TestSpool(t *testing.T) {
 	}
 	s.stop()
 
+	// Through ReadFrom (io.Copy), spilling too.
+	s = newSpool(dir)
+	big := bytes.Repeat([]byte("1\tsome text\t\\N\n"), (spoolMemory+spoolChunk)/15)
+	if n, err := io.Copy(s, iotest.HalfReader(bytes.NewReader(big))); err != nil || n != int64(len(big)) {
+		t.Fatalf("ReadFrom: %d, %v", n, err)
+	}
+	s.finish(nil)
+	if got, err := io.ReadAll(s); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("read %d bytes, %v; want %d", len(got), err, len(big))
+	}
+	s.stop()
+
 	// The writer's failure reaches the reader; the reader's stop, the writer.
 	s = newSpool(dir)
 	s.Write([]byte("1\tx\n"))
