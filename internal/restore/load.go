@@ -22,9 +22,6 @@ type Options struct {
 	// indexes and constraints of the dump's post-data section, at once; 0
 	// or 1 does all in the main session, one at a time, as psql would.
 	Jobs int
-	// TempDir is where the COPY data of a table is kept when its session
-	// falls behind the dump ("" is the system's).
-	TempDir string
 	// Warn receives the server's warnings.
 	Warn func(string)
 }
@@ -328,15 +325,16 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 }
 
 // copyElsewhere loads a table in another session, through a spool, and
-// reads the dump on to the end of its data without waiting for it: the next
-// table can start loading in yet another session. A failure of the COPY
-// shows at the next barrier, or at once if it comes before the data is read.
+// reads the dump on to the end of its data, up to the spool's size ahead of
+// that session: the next table can start loading in yet another session
+// meanwhile. A failure of the COPY shows at the next barrier, or at once if
+// it comes before the data is read.
 func (l *loader) copyElsewhere(item script.Item) error {
-	data := newSpool(l.opts.TempDir)
+	data := newSpool()
 	if err := l.post.dispatch(postTask{sql: item.Text, line: item.Line, group: groupData, copy: data}); err != nil {
 		return err
 	}
-	_, err := io.Copy(data, l.scanner.CopyData())
+	_, err := data.ReadFrom(l.scanner.CopyData())
 	if readErr := l.scanner.CopyErr(); readErr != nil {
 		data.finish(readErr)
 		return &lineError{line: l.scanner.Line(), err: readErr}

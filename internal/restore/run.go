@@ -64,7 +64,6 @@ func Run(ctx context.Context, plan Plan, prog *progress.Reporter) []Result {
 				NoOwner:      plan.NoOwner || db.NoOwner,
 				NoPrivileges: plan.NoPrivileges || db.NoPrivileges,
 				Jobs:         plan.Jobs,
-				TempDir:      cfg.Backup.TempDir,
 			},
 		})
 	}

@@ -4,64 +4,53 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
-// A spool hands its data over whole and in order, from memory and then from
-// its file, and leaves no file behind.
+// A spool hands its data over whole and in order, and keeps at most
+// spoolMemory of it: the writer waits for the reader beyond that.
 func TestSpool(t *testing.T) {
-	dir := t.TempDir()
-	s := newSpool(dir)
-	var want bytes.Buffer
-	chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 kB
-	done := make(chan struct{})
+	s := newSpool()
+	want := bytes.Repeat([]byte("1\tsome text\t\\N\n"), 3*spoolMemory/15)
+	done := make(chan error, 1)
 	go func() {
-		defer close(done)
-		for i := 0; want.Len() < spoolMemory+3*len(chunk); i++ {
-			chunk[0] = byte(i)
-			want.Write(chunk)
-			if _, err := s.Write(chunk); err != nil {
-				t.Error(err)
-				return
-			}
-		}
-		s.finish(nil)
+		_, err := s.ReadFrom(iotest.HalfReader(bytes.NewReader(want)))
+		s.finish(err)
+		done <- err
 	}()
-	<-done // all written before any is read: the last part went to the file
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("files left in the directory: %v", entries)
+	time.Sleep(50 * time.Millisecond)
+	s.mu.Lock()
+	held := s.memSize
+	s.mu.Unlock()
+	if held > spoolMemory {
+		t.Errorf("the spool holds %d bytes, more than %d", held, spoolMemory)
 	}
 	got, err := io.ReadAll(iotest.HalfReader(s))
-	if err != nil || !bytes.Equal(got, want.Bytes()) {
-		t.Fatalf("read %d bytes, %v; want %d", len(got), err, want.Len())
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes, %v; want %d", len(got), err, len(want))
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 	s.stop()
 
-	// Through ReadFrom (io.Copy), spilling too.
-	s = newSpool(dir)
-	big := bytes.Repeat([]byte("1\tsome text\t\\N\n"), (spoolMemory+spoolChunk)/15)
-	if n, err := io.Copy(s, iotest.HalfReader(bytes.NewReader(big))); err != nil || n != int64(len(big)) {
-		t.Fatalf("ReadFrom: %d, %v", n, err)
-	}
-	s.finish(nil)
-	if got, err := io.ReadAll(s); err != nil || !bytes.Equal(got, big) {
-		t.Fatalf("read %d bytes, %v; want %d", len(got), err, len(big))
-	}
-	s.stop()
-
-	// The writer's failure reaches the reader; the reader's stop, the writer.
-	s = newSpool(dir)
-	s.Write([]byte("1\tx\n"))
+	// The writer's failure reaches the reader; the reader's stop, the
+	// writer, even one waiting for room.
+	s = newSpool()
+	s.ReadFrom(bytes.NewReader([]byte("1\tx\n")))
 	boom := errors.New("the dump is truncated")
 	s.finish(boom)
 	if got, err := io.ReadAll(s); string(got) != "1\tx\n" || !errors.Is(err, boom) {
 		t.Errorf("got %q, %v; want the data then %v", got, err, boom)
 	}
-	s = newSpool(dir)
-	s.stop()
-	if _, err := s.Write([]byte("x")); !errors.Is(err, errSpoolClosed) {
+	s = newSpool()
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		s.stop()
+	}()
+	if _, err := s.ReadFrom(bytes.NewReader(want)); !errors.Is(err, errSpoolClosed) {
 		t.Errorf("write after stop: %v", err)
 	}
 }
