@@ -80,8 +80,8 @@ type parallelBzip2 struct {
 
 func newParallelBzip2(r io.Reader, workers int) *parallelBzip2 {
 	z := &parallelBzip2{
-		order: make(chan *bz2Job, 2*workers),
-		jobs:  make(chan *bz2Job, 2*workers),
+		order: make(chan *bz2Job, workers+1),
+		jobs:  make(chan *bz2Job, workers),
 		stop:  make(chan struct{}),
 	}
 	for range workers {
@@ -113,7 +113,11 @@ func decodeBlock(seg segment, level byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return io.ReadAll(zr)
+	// A block holds up to level × 100 kB before its run-length coding:
+	// one allocation, mostly.
+	out := bytes.NewBuffer(make([]byte, 0, int(level-'0')*100_000+100_000))
+	_, err = out.ReadFrom(zr)
+	return out.Bytes(), err
 }
 
 // send hands a job to the reader and, unless it ends a stream, to a worker.
