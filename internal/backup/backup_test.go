@@ -427,7 +427,7 @@ func TestParallelBzip2FalseMagic(t *testing.T) {
 	z := &parallelBzip2{order: make(chan *bz2Job, 3), stop: make(chan struct{})}
 	for _, seg := range []segment{in.segment(32, mid), in.segment(mid, end)} {
 		job := &bz2Job{seg: seg, level: '1', done: make(chan struct{})}
-		job.out, job.err = decodeBlock(job.seg, job.level)
+		job.out, job.err = decodeBlock(new(dsbzip2.Reader), job.seg, job.level)
 		close(job.done)
 		z.order <- job
 	}

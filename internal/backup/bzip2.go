@@ -28,9 +28,9 @@ const (
 	magicBits  = 48
 )
 
-// magicAt[b] says, for each bit offset s (bit s of the mask) at which a
-// magic number may start in the byte before, whether b is the byte that
-// follows; the full 48 bits are checked only then.
+// blockAt[b] and endAt[b] have bit s set when a magic number that starts at
+// bit s of a byte has b as its next byte: the full 48 bits are compared only
+// then.
 var blockAt, endAt = magicTable(blockMagic), magicTable(endMagic)
 
 func magicTable(magic uint64) (t [256]uint8) {
@@ -96,27 +96,28 @@ func newParallelBzip2(r io.Reader, workers int) *parallelBzip2 {
 }
 
 func (z *parallelBzip2) work() {
+	// One decoder per worker: each holds several MB of tables.
+	zr := new(dsbzip2.Reader)
 	for job := range z.jobs {
-		job.out, job.err = decodeBlock(job.seg, job.level)
+		job.out, job.err = decodeBlock(zr, job.seg, job.level)
 		close(job.done)
 	}
 }
 
-// decodeBlock decodes one block as a stream of its own.
-func decodeBlock(seg segment, level byte) ([]byte, error) {
+// decodeBlock decodes one block as a stream of its own, with zr.
+func decodeBlock(zr *dsbzip2.Reader, seg segment, level byte) ([]byte, error) {
 	var w bitWriter
 	w.bytes([]byte{'B', 'Z', 'h', level})
 	w.bits(seg.data, seg.bits)
 	w.uint(endMagic, magicBits)
 	w.uint(uint64(seg.crc), 32)
-	zr, err := dsbzip2.NewReader(bytes.NewReader(w.buf), nil)
-	if err != nil {
+	if err := zr.Reset(bytes.NewReader(w.buf)); err != nil {
 		return nil, err
 	}
 	// A block holds up to level × 100 kB before its run-length coding:
 	// one allocation, mostly.
 	out := bytes.NewBuffer(make([]byte, 0, int(level-'0')*100_000+100_000))
-	_, err = out.ReadFrom(zr)
+	_, err := out.ReadFrom(zr)
 	return out.Bytes(), err
 }
 
@@ -276,7 +277,7 @@ func (z *parallelBzip2) retry(failed *bz2Job) ([]byte, error) {
 		w.bits(seg.data, seg.bits)
 		w.bits(job.seg.data, job.seg.bits)
 		seg = segment{data: w.buf, bits: w.n, crc: seg.crc}
-		if out, err := decodeBlock(seg, failed.level); err == nil {
+		if out, err := decodeBlock(new(dsbzip2.Reader), seg, failed.level); err == nil {
 			return out, nil
 		}
 	}
