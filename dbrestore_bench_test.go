@@ -21,8 +21,9 @@ import (
 // The benchmarks of issue 5, each against psql in the same run on the same
 // server, alternating: go test -run '^$' -bench DBRestore -benchtime 3x .
 // DBRESTORE_BENCH_ROWS sets the rows of the big table (default 1,000,000;
-// 10,000,000 makes the issue's 936 MB dump). The dumps are made once and
-// kept under CITOOLS_BENCH_CACHE (else the user cache directory).
+// 10,000,000 makes the issue's 936 MB dump); DBRESTORE_BENCH_FLAGS adds
+// flags to git dbrestore's command line ("-j 1"). The dumps are made once
+// and kept under CITOOLS_BENCH_CACHE (else the user cache directory).
 //
 // psql does the job a user would otherwise script:
 //
@@ -128,7 +129,7 @@ func benchRestore(b *testing.B, name string, schema func(int) string, compressio
 		return run
 	}
 	runOurs := func() benchRun {
-		cmd := exec.Command(filepath.Join(binDir, "git-dbrestore"), "-c", config)
+		cmd := exec.Command(filepath.Join(binDir, "git-dbrestore"), append([]string{"-c", config}, strings.Fields(os.Getenv("DBRESTORE_BENCH_FLAGS"))...)...)
 		start := time.Now()
 		out, err := cmd.CombinedOutput()
 		run := benchRun{whole: time.Since(start), parts: ourParts(b, string(out))}
