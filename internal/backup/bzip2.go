@@ -70,8 +70,7 @@ type parallelBzip2 struct {
 	wg    sync.WaitGroup
 	once  sync.Once
 
-	splitErr error // set before order is closed
-	cur      *bz2Job
+	splitErr error     // set before order is closed
 	pending  []*bz2Job // read from order while retrying a block
 	combined uint32
 	rest     []byte
