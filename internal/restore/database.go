@@ -39,7 +39,8 @@ const scratchMark = "git-dbrestore: restoring "
 
 // lockKey is the advisory lock that a restore holds on its scratch database,
 // named in $1: a constant ("dbrs") and a hash of the name. A collision only
-// keeps a leftover until the other restore ends.
+// keeps a leftover until the other restore ends. dropLeftovers looks for it
+// in pg_locks as classid, objid and objsubid 2.
 const lockKey = `x'64627273'::int, hashtext($1)`
 
 // admin opens a session to the server's maintenance database, from which
@@ -103,7 +104,9 @@ func (s *Scratch) mark(ctx context.Context, target string) error {
 
 // dropLeftovers drops the scratch databases of this target that no running
 // restore holds: named <name>_restoring_<8 hex digits>, commented by
-// git-dbrestore, their advisory lock free.
+// git-dbrestore, their advisory lock held by no session. The name is its
+// restore's alone, and that restore holds the lock from before the
+// database exists until it is renamed or dropped.
 func (t *Target) dropLeftovers(ctx context.Context, conn *pgconn.PgConn, note func(string)) error {
 	result := conn.ExecParams(ctx, `SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '')
 		FROM pg_database WHERE datname LIKE '%\_restoring\_%'`, nil, nil, nil, nil).Read()
@@ -115,11 +118,14 @@ func (t *Target) dropLeftovers(ctx context.Context, conn *pgconn.PgConn, note fu
 		if !isScratchOf(name, t.Name, "restoring") {
 			continue
 		}
-		free, err := queryRow(ctx, conn, `SELECT pg_try_advisory_lock(`+lockKey+`)`, name)
+		// Held from any database: a restore that could not use "postgres"
+		// holds it from template1.
+		held, err := queryRow(ctx, conn, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+			AND classid = x'64627273'::int::oid AND objid = hashtext($1)::oid AND objsubid = 2)`, name)
 		if err != nil {
 			return fmt.Errorf("look for databases left by earlier restores of %q: %w", t.Name, err)
 		}
-		if free[0] != "t" {
+		if held[0] != "f" {
 			continue // a restore running now
 		}
 		switch {
@@ -131,9 +137,6 @@ func (t *Target) dropLeftovers(ctx context.Context, conn *pgconn.PgConn, note fu
 			} else {
 				note(fmt.Sprintf("dropped %q, left by a restore that did not finish (%s)", name, strings.TrimPrefix(comment, "git-dbrestore: ")))
 			}
-		}
-		if _, err := queryRow(ctx, conn, `SELECT pg_advisory_unlock(`+lockKey+`)`, name); err != nil {
-			return err
 		}
 	}
 	return nil
