@@ -16,12 +16,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"testing"
 
 	"github.com/citools/citools/internal/pgtest"
 	"github.com/dsnet/compress/bzip2"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -71,6 +73,7 @@ func TestDBRestore(t *testing.T) {
 		"envsubst":  envsubstCmd,
 		"intact":    intactCmd(srv),
 	}
+	params.Cmds["hold"], params.Cmds["held"] = holdCmds(srv)
 	testscript.Run(t, params)
 }
 
@@ -117,6 +120,55 @@ func sqlCmd(srv *pgtest.Server) func(ts *testscript.TestScript, neg bool, args [
 			return
 		}
 	}
+}
+
+// hold NAME DB SQL opens a session (as the role NAME, over the unix socket)
+// to DB, runs SQL in it and keeps it open for the rest of the script.
+// held [-ended] NAME checks that the session is still open, or with -ended
+// that the server ended it.
+func holdCmds(srv *pgtest.Server) (hold, held func(ts *testscript.TestScript, neg bool, args []string)) {
+	var mu sync.Mutex
+	sessions := map[*testscript.TestScript]map[string]*pgconn.PgConn{}
+	hold = func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 3 {
+			ts.Fatalf("usage: hold NAME DB SQL")
+		}
+		ctx := context.Background()
+		conn, err := pgconn.Connect(ctx, srv.ConnString(args[0], args[1]))
+		ts.Check(err)
+		ts.Defer(func() { conn.Close(ctx) })
+		_, err = conn.Exec(ctx, args[2]).ReadAll()
+		ts.Check(err)
+		mu.Lock()
+		defer mu.Unlock()
+		if sessions[ts] == nil {
+			sessions[ts] = map[string]*pgconn.PgConn{}
+		}
+		sessions[ts][args[0]] = conn
+	}
+	held = func(ts *testscript.TestScript, neg bool, args []string) {
+		ended := len(args) == 2 && args[0] == "-ended"
+		if ended {
+			args = args[1:]
+		}
+		if len(args) != 1 {
+			ts.Fatalf("usage: held [-ended] NAME")
+		}
+		mu.Lock()
+		conn := sessions[ts][args[0]]
+		mu.Unlock()
+		if conn == nil {
+			ts.Fatalf("no session held as %s", args[0])
+		}
+		_, err := conn.Exec(context.Background(), "SELECT 1").ReadAll()
+		switch {
+		case ended && err == nil:
+			ts.Fatalf("the session of %s is still open", args[0])
+		case !ended && err != nil:
+			ts.Fatalf("the session of %s was ended: %v", args[0], err)
+		}
+	}
+	return hold, held
 }
 
 // pgdump DB FILE [ARGS...]: the real pg_dump, as the superuser.

@@ -22,7 +22,7 @@ const description = `Restore database backups for builds and tests.
 
 Fetches the backup named by [backup] uri in the configuration (https://, http://, file:// or a path; .sql, .tar, each optionally .gz, .bz2, .xz or .zst), unpacks it and restores the dump of each [database…] section into PostgreSQL, several databases at once.
 
-Each dump goes into a new database; only when all of it has gone in does that database take the configured name, and the existing one is dropped (or kept with --keep-old). Sessions still connected to the existing database are ended at that moment. On any failure, Ctrl-C included, the existing database is left as it was and the half-restored one is dropped.
+Each dump goes into a new database; only when all of it has gone in does that database take the configured name, and the existing one is dropped (or kept with --keep-old). Sessions still connected to the existing database are ended at that moment. On any failure, Ctrl-C included, the existing database is left as it was and the half-restored one is dropped; one left by a restore that was killed is dropped by the next restore of that database.
 
 The default configuration is /etc/<project>/citools.ini, where <project> is [version] project of the repository's .citools.ini, else the repository folder's name.`
 
@@ -31,7 +31,7 @@ type command struct {
 	Config       string `short:"c" placeholder:"FILE" help:"The configuration file (default: /etc/<project>/citools.ini)."`
 	NoOwner      bool   `help:"Skip ALTER … OWNER TO in every dump, as pg_restore --no-owner (per database: no_owner = true)."`
 	NoPrivileges bool   `help:"Skip GRANT and REVOKE in every dump, as pg_restore --no-privileges (per database: no_privileges = true)."`
-	Jobs         int    `short:"j" default:"${jobs}" help:"Sessions per database that build indexes and constraints at once."`
+	Jobs         int    `short:"j" default:"${jobs}" help:"Sessions per database that load tables, then build indexes and constraints, at once (1: one at a time, as psql)."`
 	Parallel     int    `short:"p" default:"2" help:"Databases restored at once."`
 	KeepOld      bool   `help:"Keep the replaced database, renamed to <name>_old_<random>, instead of dropping it."`
 	Quiet        bool   `short:"q" help:"Print nothing but errors."`

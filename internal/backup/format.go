@@ -3,9 +3,9 @@ package backup
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
-	dsbzip2 "github.com/dsnet/compress/bzip2"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
@@ -60,7 +60,8 @@ func DumpName(name string) string {
 	return name
 }
 
-// Decompress reads r decompressed; name is the backup's, for messages.
+// Decompress reads r decompressed, in a goroutine of its own that keeps a
+// little ahead of the reader; name is the backup's, for messages.
 func Decompress(r io.Reader, f Format, name string) (io.ReadCloser, error) {
 	var (
 		out    io.Reader
@@ -75,8 +76,7 @@ func Decompress(r io.Reader, f Format, name string) (io.ReadCloser, error) {
 		z, err = gzip.NewReader(r)
 		out, closer = z, z
 	case "bz2":
-		var z *dsbzip2.Reader
-		z, err = dsbzip2.NewReader(r, nil)
+		z := newParallelBzip2(r, runtime.GOMAXPROCS(0))
 		out, closer = z, z
 	case "xz":
 		out, err = xz.NewReader(r)
@@ -92,5 +92,5 @@ func Decompress(r io.Reader, f Format, name string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpack %s: %w", name, err)
 	}
-	return &readErrors{r: out, c: closer, what: "unpack " + name}, nil
+	return newReadAhead(&readErrors{r: out, c: closer, what: "unpack " + name}), nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/citools/citools/internal/restore/script"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,9 +18,9 @@ type Options struct {
 	// NoPrivileges skips GRANT, REVOKE and ALTER DEFAULT PRIVILEGES.
 	NoOwner      bool
 	NoPrivileges bool
-	// Jobs is how many extra sessions build the indexes and constraints of
-	// the dump's post-data section at once; 0 or 1 builds them in the main
-	// session, one at a time, as psql would.
+	// Jobs is how many extra sessions load tables, and later build the
+	// indexes and constraints of the dump's post-data section, at once; 0
+	// or 1 does all in the main session, one at a time, as psql would.
 	Jobs int
 	// Warn receives the server's warnings.
 	Warn func(string)
@@ -37,26 +38,84 @@ type loader struct {
 	ownDB       string // the dump's own database, from its CREATE DATABASE
 	restrictKey string
 	post        *postData
+	// postStart is when the post-data section began: the first index or
+	// constraint.
+	postStart time.Time
+	// dbComment is the dump's COMMENT ON DATABASE, held back for the swap.
+	dbComment string
+}
+
+// Loaded is how a dump went in.
+type Loaded struct {
+	// Phases has Data and PostData filled in.
+	Phases Phases
+	// DatabaseComment is the dump's COMMENT ON DATABASE (pg_dump -C), for
+	// the swap to run: until then the new database's comment says that it
+	// is being restored.
+	DatabaseComment string
+}
+
+// Phases is where a restore's time went.
+type Phases struct {
+	// Create is making the new database.
+	Create time.Duration
+	// Data is the dump up to its first index or constraint: the schema and
+	// the COPY data.
+	Data time.Duration
+	// PostData is the rest: indexes, constraints, triggers, grants.
+	PostData time.Duration
+	// Swap is giving the new database its name and dropping the old one.
+	Swap time.Duration
 }
 
 // Load executes the dump read from r into database scratch. name is the
 // dump's name in messages ("database_first.sql").
-func Load(ctx context.Context, cfg *pgconn.Config, section, scratch, name string, r io.Reader, opts Options) (err error) {
+func Load(ctx context.Context, cfg *pgconn.Config, section, scratch, name string, r io.Reader, opts Options) (loaded Loaded, err error) {
+	start := time.Now()
+	cfg = restoreSession(cfg)
 	conn, err := connect(ctx, cfg, scratch, section)
 	if err != nil {
-		return err
+		return loaded, err
 	}
 	defer conn.Close(context.Background())
 	l := &loader{opts: opts, conn: conn, scanner: script.NewScanner(r), name: name, scratch: scratch}
+	defer func() {
+		end := time.Now()
+		if l.postStart.IsZero() {
+			l.postStart = end
+		}
+		loaded.Phases.Data, loaded.Phases.PostData = l.postStart.Sub(start), end.Sub(l.postStart)
+		loaded.DatabaseComment = l.dbComment
+	}()
 	if opts.Jobs > 1 {
-		l.post = newPostData(ctx, cfg, section, scratch, opts.Jobs)
+		l.post = newPostData(ctx, opts.Jobs, func(ctx context.Context) (statementRunner, error) {
+			conn, err := connect(ctx, cfg, scratch, section)
+			if err != nil {
+				return nil, err
+			}
+			return pgSession{conn}, nil
+		})
 		defer func() {
 			if perr := l.post.close(); err == nil {
 				err = perr
 			}
 		}()
 	}
-	return l.run(ctx)
+	return loaded, l.run(ctx)
+}
+
+// restoreSession is cfg for the sessions that restore into the new
+// database. They commit without waiting for the disk
+// (synchronous_commit=off): should the server crash, the half-restored
+// database is dropped anyway, and a dump of many small statements no longer
+// waits for a flush after each.
+func restoreSession(cfg *pgconn.Config) *pgconn.Config {
+	cfg = cfg.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	return cfg
 }
 
 func (l *loader) run(ctx context.Context) error {
@@ -121,9 +180,16 @@ func (l *loader) rewrite(sql string) (_ string, skip bool) {
 	}
 	switch words[0] {
 	case "ALTER", "COMMENT", "GRANT", "REVOKE", "SECURITY":
-		if l.ownDB != "" {
-			return renameDatabase(sql, l.ownDB, l.scratch), false
+		if l.ownDB == "" {
+			break
 		}
+		renamed := renameDatabase(sql, l.ownDB, l.scratch)
+		if renamed != sql && words[0] == "COMMENT" {
+			// The scratch database's comment marks it as being restored.
+			l.dbComment = strings.TrimSuffix(strings.TrimSpace(renamed), ";")
+			return "", true
+		}
+		return renamed, false
 	}
 	return sql, false
 }
@@ -208,6 +274,9 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 	case script.Meta:
 		return l.meta(ctx, item)
 	case script.CopyIn:
+		if l.post != nil && l.conn.TxStatus() == 'I' {
+			return l.copyElsewhere(item)
+		}
 		if err := l.barrier(); err != nil {
 			return err
 		}
@@ -223,6 +292,12 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 		// as psql does.
 		_ = l.scanner.SkipCopy()
 		return fmt.Errorf("%s: %w", excerpt(item.Text), err)
+	}
+	if l.postStart.IsZero() {
+		switch item.TOCType {
+		case "INDEX", "CONSTRAINT", "FK CONSTRAINT":
+			l.postStart = time.Now()
+		}
 	}
 	sql, skip := l.rewrite(item.Text)
 	if skip {
@@ -247,6 +322,33 @@ func (l *loader) execute(ctx context.Context, item script.Item) error {
 		}
 	}
 	return nil
+}
+
+// copyElsewhere loads a table in another session, through a spool, and
+// reads the dump on to the end of its data, up to the spool's size ahead of
+// that session: the next table can start loading in yet another session
+// meanwhile. A failure of the COPY shows at the next barrier, or at once if
+// it comes before the data is read.
+func (l *loader) copyElsewhere(item script.Item) error {
+	data := newSpool()
+	if err := l.post.dispatch(postTask{sql: item.Text, line: item.Line, group: groupData, copy: data}); err != nil {
+		return err
+	}
+	_, err := data.ReadFrom(l.scanner.CopyData())
+	if readErr := l.scanner.CopyErr(); readErr != nil {
+		data.finish(readErr)
+		return &lineError{line: l.scanner.Line(), err: readErr}
+	}
+	if errors.Is(err, errSpoolClosed) {
+		// The COPY failed (or was interrupted): say why once the work in
+		// flight is done, without reading the rest of its data.
+		if err := l.post.wait(); err != nil {
+			return err
+		}
+		return errSpoolClosed
+	}
+	data.finish(err)
+	return err
 }
 
 // barrier waits for the post-data work in flight, which later statements

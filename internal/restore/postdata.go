@@ -3,28 +3,33 @@ package restore
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/citools/citools/internal/restore/script"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// postData builds the indexes and constraints of a dump's post-data section
-// in several sessions at once, as pg_restore -j does: psql builds them one
-// at a time, and each is a full scan and sort of its table.
+// postData loads the tables of a dump and builds the indexes and
+// constraints of its post-data section in several sessions at once, as
+// pg_restore -j does: psql does each in turn, and each keeps one core of
+// the server busy at most.
 //
-// Index and constraint builds each lock one table, so they cannot deadlock
-// one another. Foreign keys lock two tables and need the referenced table's
-// keys, so they start only after every index and key is built, and two run
-// together only when they share no table. Everything else waits for the work
-// in flight and runs in the main session.
+// Consecutive COPY blocks load their tables at once, each table in one
+// session, so its rows keep their order. Index and constraint builds each
+// lock one table, so they cannot deadlock one another; one whose lock
+// conflicts with a running build's (a primary key and an index of one
+// table) waits for it rather than take a session to wait in. Foreign keys
+// lock two tables and need the referenced table's keys, so they start only
+// after every index and key is built, and two run together only when they
+// share no table. Each kind of work waits for the kind before it to finish,
+// and everything else waits for the work in flight and runs in the main
+// session.
 type postData struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	cfg     *pgconn.Config
-	section string
-	db      string
-	jobs    int
+	ctx    context.Context
+	cancel context.CancelFunc
+	open   func(context.Context) (statementRunner, error)
+	jobs   int
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -32,26 +37,61 @@ type postData struct {
 	all      []*session
 	running  int
 	group    int
-	busy     map[string]bool
+	busy     map[string]tableUse
 	err      error
 	settings []string
 }
 
 type session struct {
-	conn    *pgconn.PgConn
+	conn    statementRunner
 	applied int // how many of the settings it has run
+}
+
+// statementRunner is a session that runs statements one at a time.
+type statementRunner interface {
+	Exec(ctx context.Context, sql string) error
+	// CopyFrom runs COPY … FROM STDIN with the data read from r.
+	CopyFrom(ctx context.Context, r io.Reader, sql string) error
+	Close()
+}
+
+// pgSession is a statementRunner on a server session.
+type pgSession struct{ conn *pgconn.PgConn }
+
+func (s pgSession) Exec(ctx context.Context, sql string) error { return exec(ctx, s.conn, sql) }
+func (s pgSession) Close()                                     { s.conn.Close(context.Background()) }
+
+func (s pgSession) CopyFrom(ctx context.Context, r io.Reader, sql string) error {
+	_, err := s.conn.CopyFrom(ctx, r, sql)
+	return err
 }
 
 // postTask is one statement for another session.
 type postTask struct {
-	sql    string
-	line   int
-	group  int      // groupKeys or groupForeignKeys
-	tables []string // the tables a foreign key locks
+	sql   string
+	line  int
+	group int // groupData, groupKeys or groupForeignKeys
+	// tables are the tables it locks; exclusive when no other task may work
+	// on them meanwhile (ALTER TABLE takes an ACCESS EXCLUSIVE lock, a
+	// foreign key a SHARE ROW EXCLUSIVE one on both tables), else only
+	// other exclusive tasks are kept out (CREATE INDEX takes a SHARE lock).
+	// A task is not started while it would wait for a lock: its session
+	// would sit idle, as pg_restore -j avoids too.
+	tables    []string
+	exclusive bool
+	// copy is the data of a COPY … FROM stdin.
+	copy *spool
+}
+
+// tableUse is how the running tasks use one table.
+type tableUse struct {
+	shared    int
+	exclusive bool
 }
 
 const (
-	groupKeys = iota + 1
+	groupData = iota + 1
+	groupKeys
 	groupForeignKeys
 )
 
@@ -65,9 +105,11 @@ type lineError struct {
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
 func (e *lineError) Unwrap() error { return e.err }
 
-func newPostData(ctx context.Context, cfg *pgconn.Config, section, db string, jobs int) *postData {
+// newPostData runs post-data work in up to jobs sessions, each opened by
+// open when first needed.
+func newPostData(ctx context.Context, jobs int, open func(context.Context) (statementRunner, error)) *postData {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &postData{ctx: ctx, cancel: cancel, cfg: cfg, section: section, db: db, jobs: jobs, busy: map[string]bool{}}
+	p := &postData{ctx: ctx, cancel: cancel, open: open, jobs: jobs, busy: map[string]tableUse{}}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
@@ -77,7 +119,7 @@ func newPostData(ctx context.Context, cfg *pgconn.Config, section, db string, jo
 func postDataTask(tocType, sql string) (postTask, bool) {
 	switch tocType {
 	case "INDEX":
-		tokens := script.Tokens(sql, 12)
+		tokens := script.Tokens(sql, 16)
 		i := 0
 		if !word(tokens, &i, "CREATE") {
 			return postTask{}, false
@@ -86,7 +128,18 @@ func postDataTask(tocType, sql string) (postTask, bool) {
 		if !word(tokens, &i, "INDEX") || word(tokens, &i, "CONCURRENTLY") {
 			return postTask{}, false
 		}
-		return postTask{sql: sql, group: groupKeys}, true
+		if word(tokens, &i, "IF") && !(word(tokens, &i, "NOT") && word(tokens, &i, "EXISTS")) {
+			return postTask{}, false
+		}
+		if _, ok := qualifiedName(tokens, &i); !ok || !word(tokens, &i, "ON") {
+			return postTask{}, false
+		}
+		word(tokens, &i, "ONLY")
+		table, ok := qualifiedName(tokens, &i)
+		if !ok {
+			return postTask{}, false
+		}
+		return postTask{sql: sql, group: groupKeys, tables: []string{table}}, true
 	case "CONSTRAINT", "FK CONSTRAINT":
 		tokens := script.Tokens(sql, 0)
 		i := 0
@@ -101,13 +154,13 @@ func postDataTask(tocType, sql string) (postTask, bool) {
 		i++ // the constraint's name
 		switch {
 		case tocType == "CONSTRAINT" && (tokens[i].Word == "PRIMARY" || tokens[i].Word == "UNIQUE" || tokens[i].Word == "EXCLUDE" || tokens[i].Word == "CHECK"):
-			return postTask{sql: sql, group: groupKeys}, true
+			return postTask{sql: sql, group: groupKeys, tables: []string{table}, exclusive: true}, true
 		case tocType == "FK CONSTRAINT" && tokens[i].Word == "FOREIGN":
 			for ; i < len(tokens); i++ {
 				if tokens[i].Word == "REFERENCES" {
 					i++
 					if parent, ok := qualifiedName(tokens, &i); ok {
-						return postTask{sql: sql, group: groupForeignKeys, tables: []string{table, parent}}, true
+						return postTask{sql: sql, group: groupForeignKeys, tables: []string{table, parent}, exclusive: true}, true
 					}
 				}
 			}
@@ -172,7 +225,13 @@ func (p *postData) dispatch(t postTask) error {
 	}
 	p.running++
 	for _, table := range t.tables {
-		p.busy[table] = true
+		use := p.busy[table]
+		if t.exclusive {
+			use.exclusive = true
+		} else {
+			use.shared++
+		}
+		p.busy[table] = use
 	}
 	go p.run(s, t, len(p.settings))
 	return nil
@@ -180,7 +239,7 @@ func (p *postData) dispatch(t postTask) error {
 
 func (p *postData) conflicts(t postTask) bool {
 	for _, table := range t.tables {
-		if p.busy[table] {
+		if use := p.busy[table]; use.exclusive || t.exclusive && use.shared > 0 {
 			return true
 		}
 	}
@@ -189,11 +248,25 @@ func (p *postData) conflicts(t postTask) bool {
 
 func (p *postData) run(s *session, t postTask, settings int) {
 	err := p.runTask(&s, t, settings)
+	if t.copy != nil {
+		// Whatever became of the COPY, the dump is read on past its data.
+		t.copy.stop()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running--
 	for _, table := range t.tables {
-		delete(p.busy, table)
+		use := p.busy[table]
+		if t.exclusive {
+			use.exclusive = false
+		} else {
+			use.shared--
+		}
+		if use == (tableUse{}) {
+			delete(p.busy, table)
+		} else {
+			p.busy[table] = use
+		}
 	}
 	if s != nil {
 		p.idle = append(p.idle, s)
@@ -207,7 +280,7 @@ func (p *postData) run(s *session, t postTask, settings int) {
 
 func (p *postData) runTask(sp **session, t postTask, settings int) error {
 	if *sp == nil {
-		conn, err := connect(p.ctx, p.cfg, p.db, p.section)
+		conn, err := p.open(p.ctx)
 		if err != nil {
 			return err
 		}
@@ -221,12 +294,18 @@ func (p *postData) runTask(sp **session, t postTask, settings int) error {
 	todo := p.settings[s.applied:settings]
 	p.mu.Unlock()
 	for _, sql := range todo {
-		if err := exec(p.ctx, s.conn, sql); err != nil {
+		if err := s.conn.Exec(p.ctx, sql); err != nil {
 			return fmt.Errorf("%s: %w", excerpt(sql), err)
 		}
 	}
 	s.applied = settings
-	if err := exec(p.ctx, s.conn, t.sql); err != nil {
+	if t.copy != nil {
+		if err := s.conn.CopyFrom(p.ctx, t.copy, t.sql); err != nil {
+			return fmt.Errorf("%s: %w", excerpt(t.sql), err)
+		}
+		return nil
+	}
+	if err := s.conn.Exec(p.ctx, t.sql); err != nil {
 		return fmt.Errorf("%s: %w", excerpt(t.sql), err)
 	}
 	return nil
@@ -246,7 +325,7 @@ func (p *postData) wait() error {
 func (p *postData) close() error {
 	err := p.wait()
 	for _, s := range p.all {
-		s.conn.Close(context.Background())
+		s.conn.Close()
 	}
 	p.cancel()
 	return err

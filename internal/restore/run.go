@@ -35,9 +35,11 @@ type Result struct {
 	// Err is why it failed; the existing database is then untouched.
 	Err error
 	// Kept is the name the replaced database was kept under, if it was.
-	Kept     string
-	Bytes    int64
+	Kept  string
+	Bytes int64
+	// Duration is the whole restore's, Phases its parts.
 	Duration time.Duration
+	Phases   Phases
 }
 
 // Run fetches the backup once and restores every configured database from
@@ -69,11 +71,13 @@ func Run(ctx context.Context, plan Plan, prog *progress.Reporter) []Result {
 	// shows before a long download.
 	var live []*dbJob
 	for _, job := range jobs {
-		scratch, err := job.target.Create(ctx)
+		start := time.Now()
+		scratch, err := job.target.Create(ctx, func(msg string) { prog.Printf("%s", msg) })
 		if err != nil {
 			job.result.Err = err
 			continue
 		}
+		job.result.Phases.Create = time.Since(start)
 		job.scratch = scratch
 		live = append(live, job)
 	}
@@ -81,7 +85,7 @@ func Run(ctx context.Context, plan Plan, prog *progress.Reporter) []Result {
 		for _, job := range live {
 			if !job.swapped {
 				if err := job.target.Drop(ctx, job.scratch); err != nil {
-					prog.Printf("warning: could not drop the unfinished database %q: %v", job.scratch, err)
+					prog.Printf("warning: could not drop the unfinished database %q: %v", job.scratch.Name, err)
 				}
 			}
 		}
@@ -97,7 +101,7 @@ type dbJob struct {
 	result  *Result
 	target  Target
 	opts    Options
-	scratch string
+	scratch *Scratch
 	swapped bool
 	failed  bool
 }
@@ -214,8 +218,9 @@ func (r *runner) restore(ctx context.Context, job *dbJob, d backup.Dump, rc io.R
 	defer release()
 	db := job.result.Database
 	task := r.prog.Start("restore "+db.Name, d.Size)
-	err := Load(ctx, job.target.Config, db.Section, job.scratch, db.File, task.Reader(rc), job.opts)
-	job.result.Bytes, job.result.Duration = task.Bytes(), task.Elapsed()
+	loaded, err := Load(ctx, job.target.Config, db.Section, job.scratch.Name, db.File, task.Reader(rc), job.opts)
+	loaded.Phases.Create = job.result.Phases.Create
+	job.result.Bytes, job.result.Phases = task.Bytes(), loaded.Phases
 	task.Finish()
 	rc.Close()
 	release()
@@ -232,7 +237,8 @@ func (r *runner) restore(ctx context.Context, job *dbJob, d backup.Dump, rc io.R
 	if r.archive != nil {
 		return // reported for all by run
 	}
-	kept, err := job.target.Swap(ctx, job.scratch, r.plan.KeepOld)
+	start := time.Now()
+	kept, err := job.target.Swap(ctx, job.scratch, loaded.DatabaseComment, r.plan.KeepOld)
 	if err != nil && kept == "" {
 		r.fail(job, err)
 		return
@@ -241,8 +247,20 @@ func (r *runner) restore(ctx context.Context, job *dbJob, d backup.Dump, rc io.R
 	if err != nil {
 		r.prog.Printf("warning: %v", err)
 	}
-	r.prog.Printf("restored %q from %s: %s in %s (%s)", db.Name, db.File, progress.Bytes(job.result.Bytes),
-		job.result.Duration.Round(100*time.Millisecond), progress.Rate(job.result.Bytes, job.result.Duration))
+	res := job.result
+	res.Phases.Swap = time.Since(start)
+	p := res.Phases
+	res.Duration = p.Create + p.Data + p.PostData + p.Swap
+	r.prog.Printf("restored %q from %s: %s in %s (%s): create %s, data %s, indexes and constraints %s, swap %s",
+		db.Name, db.File, progress.Bytes(res.Bytes), seconds(res.Duration), progress.Rate(res.Bytes, res.Duration),
+		seconds(p.Create), seconds(p.Data), seconds(p.PostData), seconds(p.Swap))
+}
+
+func seconds(d time.Duration) string {
+	if d < 10*time.Second {
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
 }
 
 // fail records a database's failure; when every database has failed there
