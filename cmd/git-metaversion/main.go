@@ -75,7 +75,7 @@ func (g *grammar) Run(env *cli.Env) error {
 		for _, e := range each.Unwrap() {
 			fmt.Fprintf(env.Stderr, "git-metaversion: %v\n", e)
 		}
-		return cli.Silent
+		return cli.ErrSilent
 	}
 	if err != nil {
 		return err

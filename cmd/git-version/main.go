@@ -120,7 +120,7 @@ type hookCmd struct {
 func (c *hookCmd) Run(env *cli.Env, root *grammar) error {
 	h := hooks.Hook{Name: c.Name, Args: c.Args, Chained: c.Chained, Dir: root.Dir, Tool: cli.Version, SetUp: c.SetUp}
 	if status := hooks.Run(env.Ctx, h, os.Stdin, env.Stdout, env.Stderr); status != 0 {
-		return &cli.ExitError{Code: status, Err: cli.Silent}
+		return &cli.ExitError{Code: status, Err: cli.ErrSilent}
 	}
 	return nil
 }

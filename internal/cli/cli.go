@@ -47,9 +47,9 @@ type ExitError struct {
 func (e *ExitError) Error() string { return e.Err.Error() }
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// Silent is an error whose message has already been printed; only the exit
+// ErrSilent is an error whose message has already been printed; only the exit
 // status is left to give.
-var Silent = errors.New("failed")
+var ErrSilent = errors.New("failed")
 
 // Main parses os.Args into grammar, runs the selected command and returns the
 // process's exit status. Errors print as one line: "name: message".
@@ -79,7 +79,7 @@ func Main(name, description string, grammar any, options ...kong.Option) int {
 	if err == nil {
 		return 0
 	}
-	if !errors.Is(err, Silent) {
+	if !errors.Is(err, ErrSilent) {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 	}
 	var exit *ExitError
