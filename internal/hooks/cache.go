@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/citools/citools/internal/atomicfile"
+	"github.com/citools/citools/internal/git"
 	"github.com/citools/citools/internal/version"
 )
 
@@ -40,7 +41,7 @@ type versionCache struct {
 }
 
 // headVersion is the version of HEAD under rules.
-func (k *Keeper) headVersion(ctx context.Context, objects *catFile, rules version.Rules) (version.Version, error) {
+func (k *Keeper) headVersion(ctx context.Context, objects *git.Objects, rules version.Rules) (version.Version, error) {
 	p := k.Project
 	full := func(commit string) (version.Version, error) {
 		res, err := p.Describe(ctx, commit, rules)
@@ -59,7 +60,7 @@ func (k *Keeper) headVersion(ctx context.Context, objects *catFile, rules versio
 		refs, err := p.Repo.Output(ctx, "for-each-ref", "--format=%(refname) %(objectname) %(*objectname)", "refs/tags", "refs/replace")
 		tags <- answer{refs, err}
 	}()
-	commit, parents, err := objects.commit("HEAD")
+	commit, parents, err := objects.Commit("HEAD")
 	refs := <-tags
 	if err != nil {
 		return full("") // Describe says what is wrong with HEAD

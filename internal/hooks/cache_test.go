@@ -22,11 +22,11 @@ func TestCacheIsTrustedOnlyWhenRight(t *testing.T) {
 	rules := version.Rules{}
 	head := func() version.Version {
 		t.Helper()
-		objects, err := startCatFile(ctx, k.Project.Repo)
+		objects, err := k.Project.Repo.Objects(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer objects.close()
+		defer objects.Close()
 		v, err := k.headVersion(ctx, objects, rules)
 		if err != nil {
 			t.Fatal(err)

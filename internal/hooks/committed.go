@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/citools/citools/internal/git"
 	"github.com/citools/citools/internal/project"
 	"github.com/citools/citools/internal/rewrite"
 )
@@ -19,7 +20,7 @@ type committedForms struct {
 	project *project.Project
 	targets []rewrite.Target
 	kinds   map[string]rewrite.Kind
-	cmd     *catFile
+	cmd     *git.Objects
 }
 
 func openCommittedForms(ctx context.Context, p *project.Project, targets []rewrite.Target) (*committedForms, error) {
@@ -27,7 +28,7 @@ func openCommittedForms(ctx context.Context, p *project.Project, targets []rewri
 	for _, t := range targets {
 		kinds[t.Name] = t.Kind
 	}
-	cmd, err := startCatFile(ctx, p.Repo)
+	cmd, err := p.Repo.Objects(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func (c *committedForms) form(name string, content []byte) ([]byte, error) {
 // it only as a conflict, in HEAD; nil when it has neither.
 func (c *committedForms) committed(name string) ([]byte, error) {
 	for _, rev := range []string{":" + name, "HEAD:" + name} {
-		blob, err := c.cmd.blob(rev)
+		blob, err := c.cmd.Blob(rev)
 		if blob != nil || err != nil {
 			return blob, err
 		}
@@ -92,7 +93,7 @@ func (c *committedForms) reindex(ctx context.Context, changes []rewrite.Change) 
 		if len(change.New) == len(change.Old) {
 			continue
 		}
-		indexed, err := c.cmd.blob(":" + change.Name)
+		indexed, err := c.cmd.Blob(":" + change.Name)
 		if err != nil {
 			return err
 		}
@@ -143,5 +144,5 @@ func (c *committedForms) restore() ([]rewrite.Change, error) {
 }
 
 func (c *committedForms) close() error {
-	return c.cmd.close()
+	return c.cmd.Close()
 }

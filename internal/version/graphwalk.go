@@ -1,16 +1,10 @@
 package version
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/citools/citools/internal/commitgraph"
 	"github.com/citools/citools/internal/git"
@@ -20,7 +14,7 @@ import (
 // commit-graph: parents are integer positions, so a walk of the whole
 // history is a few milliseconds instead of git parsing every commit. Commits
 // newer than the graph (the one a post-commit hook describes, say) are read
-// with `git cat-file --batch` until the walk reaches the graph.
+// with `git cat-file --batch` (git.Objects) until the walk reaches the graph.
 type graphWalk struct {
 	graph *commitgraph.Graph
 	// Commits outside the graph get the positions after it.
@@ -88,56 +82,34 @@ func (w *graphWalk) load(ctx context.Context, repo *git.Repo, rev string) (uint3
 	if pos, ok := w.graph.Lookup(rev); ok {
 		return pos, nil
 	}
-	cmd := repo.Command(ctx, "cat-file", "--batch")
-	stdin, err := cmd.StdinPipe()
+	objects, err := repo.Objects(ctx)
 	if err != nil {
 		return 0, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, err
-	}
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	defer func() {
-		stdin.Close()
-		cmd.Wait()
-	}()
-	reader := bufio.NewReader(stdout)
+	defer objects.Close()
 	parentHashes := map[string][]string{}
-	var order []string
 	// extraIndex doubles as the set of commits already queued; the real
 	// positions are given once all are read.
 	w.extraIndex[rev] = 0
-	frontier := []string{rev}
-	for len(frontier) > 0 {
-		if len(order)+len(frontier) > maxOutside {
+	order := []string{rev}
+	for i := 0; i < len(order); i++ {
+		if len(order) > maxOutside {
 			return 0, errStaleGraph
 		}
-		// One request per commit of the frontier, written at once, read back in order.
-		if _, err := io.WriteString(stdin, strings.Join(frontier, "\n")+"\n"); err != nil {
+		_, parents, err := objects.Commit(order[i])
+		if err != nil {
 			return 0, err
 		}
-		var next []string
-		for _, hash := range frontier {
-			parents, err := readCommitParents(reader, hash)
-			if err != nil {
-				return 0, err
+		parentHashes[order[i]] = parents
+		for _, p := range parents {
+			if _, inGraph := w.graph.Lookup(p); inGraph {
+				continue
 			}
-			order = append(order, hash)
-			parentHashes[hash] = parents
-			for _, p := range parents {
-				if _, inGraph := w.graph.Lookup(p); inGraph {
-					continue
-				}
-				if _, queued := w.extraIndex[p]; !queued {
-					w.extraIndex[p] = 0
-					next = append(next, p)
-				}
+			if _, queued := w.extraIndex[p]; !queued {
+				w.extraIndex[p] = 0
+				order = append(order, p)
 			}
 		}
-		frontier = next
 	}
 	base := w.graph.Len()
 	for i, hash := range order {
@@ -151,37 +123,6 @@ func (w *graphWalk) load(ctx context.Context, repo *git.Repo, rev string) (uint3
 		}
 	}
 	return w.extraIndex[rev], nil
-}
-
-// readCommitParents reads one `git cat-file --batch` answer and returns the
-// commit's parents.
-func readCommitParents(r *bufio.Reader, hash string) ([]string, error) {
-	header, err := r.ReadString('\n')
-	if err != nil {
-		return nil, fmt.Errorf("git cat-file: %w", err)
-	}
-	fields := strings.Fields(header)
-	if len(fields) != 3 || fields[1] != "commit" {
-		return nil, fmt.Errorf("git cat-file %s: %s", hash, strings.TrimSpace(header))
-	}
-	size, err := strconv.Atoi(fields[2])
-	if err != nil {
-		return nil, fmt.Errorf("git cat-file %s: %s", hash, strings.TrimSpace(header))
-	}
-	body := make([]byte, size+1) // and the newline after it
-	if _, err := io.ReadFull(r, body); err != nil {
-		return nil, fmt.Errorf("git cat-file %s: %w", hash, err)
-	}
-	var parents []string
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		if len(line) == 0 {
-			break // the headers end at the first empty line
-		}
-		if p, ok := bytes.CutPrefix(line, []byte("parent ")); ok {
-			parents = append(parents, string(p))
-		}
-	}
-	return parents, nil
 }
 
 // parents appends the parents of node to buf.

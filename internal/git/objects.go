@@ -1,4 +1,4 @@
-package hooks
+package git
 
 import (
 	"bufio"
@@ -9,13 +9,12 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-
-	"github.com/citools/citools/internal/git"
 )
 
-// catFile is a running `git cat-file --batch`: one process answers every
-// question a hook or the filter has about objects.
-type catFile struct {
+// Objects is a running `git cat-file --batch`: one process answers every
+// question about objects (a hook's, the filter's, a walk's past the
+// commit-graph), however many there are.
+type Objects struct {
 	cmd    *exec.Cmd
 	in     io.WriteCloser
 	out    *bufio.Reader
@@ -23,8 +22,9 @@ type catFile struct {
 	err    error // why it stopped answering
 }
 
-func startCatFile(ctx context.Context, repo *git.Repo) (*catFile, error) {
-	cmd := repo.Command(ctx, "cat-file", "--batch")
+// Objects starts the process; Close ends it.
+func (r *Repo) Objects(ctx context.Context) (*Objects, error) {
+	cmd := r.Command(ctx, "cat-file", "--batch")
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -38,12 +38,12 @@ func startCatFile(ctx context.Context, repo *git.Repo) (*catFile, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("git cat-file: %w", err)
 	}
-	return &catFile{cmd: cmd, in: in, out: bufio.NewReader(out), stderr: &stderr}, nil
+	return &Objects{cmd: cmd, in: in, out: bufio.NewReader(out), stderr: &stderr}, nil
 }
 
-// object reads the object rev names: its hash, type and content. typ is
+// Object reads the object rev names: its hash, type and content. typ is
 // empty when rev names nothing.
-func (c *catFile) object(rev string) (hash, typ string, content []byte, err error) {
+func (c *Objects) Object(rev string) (hash, typ string, content []byte, err error) {
 	if c.err != nil {
 		return "", "", nil, c.err
 	}
@@ -72,18 +72,18 @@ func (c *catFile) object(rev string) (hash, typ string, content []byte, err erro
 	return fields[0], fields[1], content[:size], nil
 }
 
-// blob is the content of the blob rev names, or nil when it names none.
-func (c *catFile) blob(rev string) ([]byte, error) {
-	_, typ, content, err := c.object(rev)
+// Blob is the content of the blob rev names, or nil when it names none.
+func (c *Objects) Blob(rev string) ([]byte, error) {
+	_, typ, content, err := c.Object(rev)
 	if err != nil || typ != "blob" {
 		return nil, err
 	}
 	return content, nil
 }
 
-// commit is the hash and the parents of the commit rev names.
-func (c *catFile) commit(rev string) (hash string, parents []string, err error) {
-	hash, typ, content, err := c.object(rev)
+// Commit is the hash and the parents of the commit rev names.
+func (c *Objects) Commit(rev string) (hash string, parents []string, err error) {
+	hash, typ, content, err := c.Object(rev)
 	if err != nil {
 		return "", nil, err
 	}
@@ -103,7 +103,7 @@ func (c *catFile) commit(rev string) (hash string, parents []string, err error) 
 
 // failed stops the process, whose stderr can then be read, and keeps its
 // complaint as the answer to every later question.
-func (c *catFile) failed(err error) error {
+func (c *Objects) failed(err error) error {
 	c.in.Close()
 	c.cmd.Wait()
 	c.err = fmt.Errorf("git cat-file: %w", err)
@@ -114,7 +114,8 @@ func (c *catFile) failed(err error) error {
 	return c.err
 }
 
-func (c *catFile) close() error {
+// Close ends the process.
+func (c *Objects) Close() error {
 	if c.err != nil {
 		return nil // already stopped, and said why
 	}
