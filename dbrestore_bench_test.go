@@ -205,14 +205,7 @@ func medianOf(runs []benchRun, part string) time.Duration {
 // benchDump makes the plain dump of schema(rows) and its compressed copy,
 // once: they are kept in the cache directory for later runs.
 func benchDump(b *testing.B, srv *pgtest.Server, name string, schema func(int) string, rows int, compression string) (plain, archive string) {
-	cache := os.Getenv("CITOOLS_BENCH_CACHE")
-	if cache == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			b.Fatal(err)
-		}
-		cache = filepath.Join(dir, "citools-bench")
-	}
+	cache := benchmark.CacheDir(b)
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		b.Fatal(err)
 	}

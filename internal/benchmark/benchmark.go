@@ -122,20 +122,27 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(string(out[:len(out)-1])), nil
 }
 
+// CacheDir is where benchmarks keep what is costly to make between runs:
+// CITOOLS_BENCH_CACHE, else citools-bench in the user cache directory.
+func CacheDir(b *testing.B) string {
+	b.Helper()
+	if dir := os.Getenv("CITOOLS_BENCH_CACHE"); dir != "" {
+		return dir
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return filepath.Join(cache, "citools-bench")
+}
+
 // Repo returns a synthetic repository built once and kept between benchmark
 // runs under the cache directory (CITOOLS_BENCH_CACHE, else the user cache),
 // named by key; prepare, when given, runs once after it is built. Callers
 // must not change it.
 func Repo(b *testing.B, key string, s gittest.Synthetic, prepare ...func(dir string) error) string {
 	b.Helper()
-	base := os.Getenv("CITOOLS_BENCH_CACHE")
-	if base == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			b.Fatal(err)
-		}
-		base = filepath.Join(cache, "citools-bench")
-	}
+	base := CacheDir(b)
 	dir := filepath.Join(base, key)
 	if _, err := os.Stat(filepath.Join(dir, ".git", "citools-bench-complete")); err == nil {
 		return dir
