@@ -146,3 +146,17 @@ func (c *committedForms) restore() ([]rewrite.Change, error) {
 func (c *committedForms) close() error {
 	return c.cmd.Close()
 }
+
+// withCommittedForms runs use with the committed forms of targets, and
+// ends the cat-file process after, whatever use returns.
+func withCommittedForms(ctx context.Context, p *project.Project, targets []rewrite.Target, use func(*committedForms) error) error {
+	forms, err := openCommittedForms(ctx, p, targets)
+	if err != nil {
+		return err
+	}
+	err = use(forms)
+	if closeErr := forms.close(); err == nil {
+		err = closeErr
+	}
+	return err
+}

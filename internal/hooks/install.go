@@ -14,6 +14,7 @@ import (
 	"github.com/citools/citools/internal/atomicfile"
 	"github.com/citools/citools/internal/git"
 	"github.com/citools/citools/internal/project"
+	"github.com/citools/citools/internal/rewrite"
 	"github.com/citools/citools/internal/version"
 )
 
@@ -317,17 +318,13 @@ func (k *Keeper) restore(ctx context.Context, top string) error {
 	if err != nil {
 		return err
 	}
-	forms, err := openCommittedForms(ctx, p, targets)
-	if err != nil {
-		return err
-	}
-	restored, err := forms.restore()
-	if err == nil {
-		err = forms.reindex(ctx, restored)
-	}
-	if closeErr := forms.close(); err == nil {
-		err = closeErr
-	}
+	var restored []rewrite.Change
+	err = withCommittedForms(ctx, p, targets, func(forms *committedForms) (err error) {
+		if restored, err = forms.restore(); err != nil {
+			return err
+		}
+		return forms.reindex(ctx, restored)
+	})
 	if len(restored) > 0 {
 		names := make([]string, len(restored))
 		for i, c := range restored {

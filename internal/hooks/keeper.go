@@ -75,14 +75,12 @@ func (k *Keeper) Update(ctx context.Context) (version.Version, []rewrite.Change,
 	if err := addAttributes(repo, names); err != nil {
 		return nil, nil, fmt.Errorf("info/attributes: %w", err)
 	}
-	forms, err := openCommittedForms(ctx, k.Project, targets)
-	if err != nil {
-		return nil, nil, err
-	}
-	v, changes, err := k.update(ctx, forms)
-	if closeErr := forms.close(); err == nil {
-		err = closeErr
-	}
+	var v version.Version
+	var changes []rewrite.Change
+	err = withCommittedForms(ctx, k.Project, targets, func(forms *committedForms) (err error) {
+		v, changes, err = k.update(ctx, forms)
+		return err
+	})
 	return v, changes, err
 }
 
@@ -110,15 +108,9 @@ func Written(ctx context.Context, p *project.Project, changes []rewrite.Change) 
 	if err != nil {
 		return err
 	}
-	forms, err := openCommittedForms(ctx, p, targets)
-	if err != nil {
-		return err
-	}
-	err = forms.reindex(ctx, changes)
-	if closeErr := forms.close(); err == nil {
-		err = closeErr
-	}
-	return err
+	return withCommittedForms(ctx, p, targets, func(forms *committedForms) error {
+		return forms.reindex(ctx, changes)
+	})
 }
 
 // setUp reports whether install-hooks set up the repository: the filter is
