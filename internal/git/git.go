@@ -144,9 +144,17 @@ func (r *Repo) Output(ctx context.Context, args ...string) ([]byte, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return out, fmt.Errorf("git %s: %w", args[0], commandError(err, &stderr))
+		return out, fmt.Errorf("git %s: %w", subcommand(args), commandError(err, &stderr))
 	}
 	return out, nil
+}
+
+// subcommand is the command in git's arguments, past any "-c name=value".
+func subcommand(args []string) string {
+	for len(args) > 2 && args[0] == "-c" {
+		args = args[2:]
+	}
+	return args[0]
 }
 
 // Line runs `git args...` and returns its output without the final newline.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -285,12 +284,12 @@ type walk struct {
 	noGraph bool
 }
 
-// git runs git for the walk.
-func (w *walk) git(args ...string) *exec.Cmd {
+// output runs git for the walk and returns what it prints.
+func (w *walk) output(args ...string) ([]byte, error) {
 	if w.noGraph {
 		args = append([]string{"-c", "core.commitGraph=false"}, args...)
 	}
-	return w.repo.Command(w.ctx, args...)
+	return w.repo.Output(w.ctx, args...)
 }
 
 // distance counts the commits of rev that commit lacks, and says whether
@@ -302,20 +301,17 @@ func (w *walk) distance(commit string) (int, bool, error) {
 	if w.unreachable[commit] || w.missing[commit] {
 		return 0, false, nil
 	}
-	cmd := w.git("rev-list", "--left-right", "--count", commit+"..."+w.rev, "--")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := w.output("rev-list", "--left-right", "--count", commit+"..."+w.rev, "--")
 	if err != nil {
 		if w.ctx.Err() != nil {
 			return 0, false, w.ctx.Err()
 		}
-		if w.repo.Shallow || strings.Contains(stderr.String(), "bad object") || strings.Contains(stderr.String(), "unknown revision") {
+		if w.repo.Shallow || strings.Contains(err.Error(), "bad object") || strings.Contains(err.Error(), "unknown revision") {
 			// The tag's commit is not here (a shallow or partial clone).
 			w.missing[commit] = true
 			return 0, false, nil
 		}
-		return 0, false, fmt.Errorf("git rev-list %s...%s: %s", commit[:12], w.rev[:12], strings.TrimSpace(stderr.String()))
+		return 0, false, err
 	}
 	left, right, ok := strings.Cut(strings.TrimSpace(string(out)), "\t")
 	l, err1 := strconv.Atoi(left)
@@ -345,10 +341,7 @@ func (w *walk) narrow(rest []*candidate) error {
 	if len(args) == 0 {
 		return nil
 	}
-	cmd := w.git(append([]string{"for-each-ref", "--merged=" + w.rev, "--format=%(objectname) %(*objectname)"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := w.output(append([]string{"for-each-ref", "--merged=" + w.rev, "--format=%(objectname) %(*objectname)"}, args...)...)
 	if err != nil {
 		if w.ctx.Err() != nil {
 			return w.ctx.Err()
@@ -369,9 +362,9 @@ func (w *walk) narrow(rest []*candidate) error {
 
 // countAll counts every commit reachable from the revision.
 func (w *walk) countAll() (int, error) {
-	out, err := w.git("rev-list", "--count", w.rev, "--").Output()
+	out, err := w.output("rev-list", "--count", w.rev, "--")
 	if err != nil {
-		return 0, fmt.Errorf("git rev-list --count: %w", err)
+		return 0, err
 	}
 	return strconv.Atoi(strings.TrimSpace(string(out)))
 }
